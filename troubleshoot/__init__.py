@@ -1,0 +1,3 @@
+"""troubleshoot: rule-based ergonomic troubleshooting for desk workers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from troubleshoot.cli import main
+
+main()

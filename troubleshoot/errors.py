@@ -1,0 +1,31 @@
+"""One error hierarchy: the CLI turns any TroubleshootError into one line on stderr."""
+
+from __future__ import annotations
+
+
+class TroubleshootError(Exception):
+    """Base class for every error the tool reports to a person."""
+
+    exit_code = 2
+
+
+class KnowledgeBaseError(TroubleshootError):
+    """The knowledge base in rules/ is invalid; the message names the file and the item."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(problems[0] if len(problems) == 1 else "\n".join(problems))
+
+
+class AnswersError(TroubleshootError):
+    """An answers file or a typed answer does not fit the questions."""
+
+
+class EngineError(TroubleshootError):
+    """The rule engine failed; the assessment result would be incomplete."""
+
+    exit_code = 3
+
+
+class ReportError(TroubleshootError):
+    """A report could not be rendered or written."""
