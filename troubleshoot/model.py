@@ -213,7 +213,7 @@ class SourceDocument:
     sections: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: loaded once, cached
 class KnowledgeBase:
     version: str
     sources: tuple[SourceDocument, ...]
