@@ -1,0 +1,422 @@
+"""Build an assessment result from the engine's conclusions: ordered, explained, report-ready.
+
+The result is plain frozen data; `Result.to_dict()` is the JSON document (schema_version 1,
+described in docs/result-schema.json).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from troubleshoot import __version__
+from troubleshoot.conditions import UNSURE, Answers
+from troubleshoot.engine import AnswerRef, Derived, Engine, Evaluation, Key
+from troubleshoot.model import KnowledgeBase, SourceRef
+
+SCHEMA_VERSION = 1
+DEFAULT_EMERGENCY_NUMBER = "911"
+LEVEL_ORDER = {"urgent": 0, "doctor": 1, "info": 2}
+STATUS_ORDER = {"likely": 0, "possible": 1, "general": 2}
+HABIT_ORDER = {"focus": 0, "general": 1, "keep_up": 2}
+
+
+@dataclass(frozen=True)
+class Because:
+    question: str
+    answer: str | int | float
+    about: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Source:
+    file: str
+    section: str
+
+
+@dataclass(frozen=True)
+class RedFlagItem:
+    id: str
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Referral:
+    required: bool
+    red_flags: tuple[RedFlagItem, ...]
+    cleared_by_doctor: bool | None
+    screen_complete: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Reported:
+    symptom: str
+    name: str
+    regions: tuple[str, ...]
+    severity: int | float | None
+    duration: str | None
+
+
+@dataclass(frozen=True)
+class CauseItem:
+    id: str
+    text: str
+    status: str  # likely | possible | dropped
+    because: tuple[Because, ...]
+    unanswered: tuple[str, ...]  # labels of questions that could still decide it
+    source: Source
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SolutionItem:
+    id: str
+    text: str
+    priority: str  # likely | possible | general
+    for_causes: tuple[str, ...]
+    because: tuple[Because, ...]
+    stretches: tuple[str, ...]
+    source: Source
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    symptom: str
+    name: str
+    regions: tuple[str, ...]
+    causes: tuple[CauseItem, ...]
+    ruled_out: tuple[CauseItem, ...]
+    solutions: tuple[SolutionItem, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class AdviceItem:
+    id: str
+    level: str
+    scope: str
+    text: str
+    about: str
+    about_name: str
+    because: tuple[Because, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    id: str
+    area: str
+    status: str
+    guidance: str
+    because: tuple[Because, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class StretchItem:
+    id: str
+    name: str
+    regions: tuple[str, ...]
+    steps: tuple[str, ...]
+    caution: str
+    helps_with: tuple[str, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class TechniqueItem:
+    id: str
+    name: str
+    summary: str
+    steps: tuple[str, ...]
+    caution: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class HabitItem:
+    id: str
+    name: str
+    advice: str
+    status: str  # focus | keep_up | general
+    because: tuple[Because, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class Result:
+    schema_version: int
+    tool_version: str
+    kb_version: str
+    program: str  # open | referral | screen_incomplete
+    referral: Referral
+    reported: tuple[Reported, ...]
+    regions: tuple[str, ...]
+    advice: tuple[AdviceItem, ...]
+    findings: tuple[Finding, ...]
+    desk_checks: tuple[CheckItem, ...]
+    stretches: tuple[StretchItem, ...]
+    break_plan: dict[str, Any] | None
+    posture: tuple[dict[str, Any], ...]
+    stress: dict[str, Any] | None
+    techniques: tuple[TechniqueItem, ...]
+    habits: tuple[HabitItem, ...]
+    emergency: dict[str, str]
+    notice: str
+    answers: dict[str, Any]
+    rules_fired: tuple[str, ...]
+    trace: tuple[dict[str, Any], ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if not self.trace:
+            del data["trace"]
+        return data
+
+
+@lru_cache(maxsize=4)
+def engine_for(kb: KnowledgeBase) -> Engine:
+    return Engine(kb)
+
+
+def assess(
+    kb: KnowledgeBase,
+    answers: Answers,
+    emergency_number: str = DEFAULT_EMERGENCY_NUMBER,
+    explain: bool = False,
+) -> Result:
+    """Evaluate validated answers and build the result."""
+    evaluation = engine_for(kb).evaluate(answers)
+    return _Builder(kb, answers, evaluation, emergency_number).build(explain)
+
+
+def _source(ref: SourceRef) -> Source:
+    return Source(ref.file, ref.section)
+
+
+class _Builder:
+    def __init__(
+        self, kb: KnowledgeBase, answers: Answers, evaluation: Evaluation, number: str
+    ) -> None:
+        self.kb = kb
+        self.answers = answers
+        self.ev = evaluation
+        self.number = number
+
+    def fill(self, text: str) -> str:
+        return text.replace("{number}", self.number)
+
+    def because(self, key: Key, skip: frozenset[str] = frozenset({"symptoms"})) -> tuple[Because, ...]:
+        return tuple(self._because(ref) for ref in self.ev.because(key) if ref.question not in skip)
+
+    def _because(self, ref: AnswerRef) -> Because:
+        question = self.kb.question[ref.question]
+        answer = question.choice_label(ref.value) if isinstance(ref.value, str) else ref.value
+        if question.type == "scale":
+            answer = f"{ref.value}/10"
+        about = f" ({self.kb.symptom[ref.about].name})" if ref.about in self.kb.symptom else ""
+        return Because(ref.question, ref.value, ref.about, f"{question.label}{about}: {answer}")
+
+    def build(self, explain: bool) -> Result:
+        program_open = bool(self.ev.of_kind("program"))
+        red_flags = self.ev.of_kind("red_flag")
+        state = "open" if program_open else "referral" if red_flags else "screen_incomplete"
+        notes = self.kb.statements
+        message = {
+            "open": notes["cleared_reminder"].text if red_flags else "",
+            "referral": notes["referral"].text,
+            "screen_incomplete": notes["screen_incomplete"].text,
+        }[state]
+        cleared = self.answers.get("cleared_by_doctor")
+        referral = Referral(
+            required=state == "referral",
+            red_flags=tuple(
+                RedFlagItem(f.id, f.text, _source(f.source))
+                for f in self.kb.red_flags
+                if any(d.id == f.id for d in red_flags)
+            ),
+            cleared_by_doctor=None if cleared in (None, UNSURE) else cleared == "yes",
+            screen_complete=all(
+                self.answers.get(f.id) in ("yes", "no") for f in self.kb.red_flags
+            ),
+            message=message,
+        )
+        reported = self._reported() if program_open else ()
+        emergency = notes["emergency"]
+        return Result(
+            schema_version=SCHEMA_VERSION,
+            tool_version=__version__,
+            kb_version=self.kb.version,
+            program=state,
+            referral=referral,
+            reported=reported,
+            regions=tuple(
+                r.id for r in self.kb.regions if any(r.id in rep.regions for rep in reported)
+            ),
+            advice=self._advice(),
+            findings=tuple(self._finding(d) for d in self._in_kb_order("symptom", self.kb.symptom)),
+            desk_checks=self._checks(),
+            stretches=self._stretches(),
+            break_plan=self._break_plan() if self.ev.of_kind("break_plan") else None,
+            posture=tuple(
+                asdict(p) for p in self.kb.posture if any(d.id == p.id for d in self.ev.of_kind("posture"))
+            ),
+            stress=self._stress(),
+            techniques=tuple(
+                TechniqueItem(t.id, t.name, t.summary, t.steps, t.caution, _source(t.source))
+                for t in self.kb.techniques
+                if any(d.id == t.id for d in self.ev.of_kind("technique"))
+            ),
+            habits=self._habits(),
+            emergency={"number": self.number, "text": self.fill(emergency.text)},
+            notice=notes["not_a_diagnosis"].text,
+            answers=dict(self.answers),
+            rules_fired=tuple(self.ev.rules_fired),
+            trace=tuple(
+                {"rule": f.rule, "concluded": " ".join(p for p in f.concluded if p),
+                 "used": list(f.used), "new": f.new}
+                for f in self.ev.trace
+            ) if explain else (),
+        )
+
+    def _in_kb_order(self, kind: str, index: dict[str, Any]) -> list[Derived]:
+        order = {item_id: n for n, item_id in enumerate(index)}
+        return sorted(self.ev.of_kind(kind), key=lambda d: (order.get(d.id, 0), d.status))
+
+    def _reported(self) -> tuple[Reported, ...]:
+        result = []
+        for derived in self._in_kb_order("symptom", self.kb.symptom):
+            symptom = self.kb.symptom[derived.id]
+            severity = _per_item(self.answers.get("severity"), symptom.id)
+            duration = _per_item(self.answers.get("duration"), symptom.id)
+            duration_label = (
+                self.kb.question["duration"].choice_label(duration)
+                if isinstance(duration, str) and "duration" in self.kb.question
+                else None
+            )
+            result.append(Reported(
+                symptom.id, symptom.name, symptom.regions,
+                severity if isinstance(severity, int | float) else None, duration_label,
+            ))
+        return tuple(result)
+
+    def _cause(self, derived: Derived) -> CauseItem:
+        cause = self.kb.cause[derived.id]
+        unanswered: tuple[str, ...] = ()
+        if derived.status == "possible":
+            behind = self.kb.questions_behind(cause.confirmed_when) | self.kb.questions_behind(
+                cause.ruled_out_when
+            )
+            unanswered = tuple(sorted(
+                self.kb.question[q].label for q in behind
+                if self.answers.get(q) in (None, UNSURE)
+            ))
+        return CauseItem(
+            cause.id, cause.text, derived.status, self.because(derived.key), unanswered,
+            _source(cause.source), tuple(derived.rules),
+        )
+
+    def _finding(self, symptom_fact: Derived) -> Finding:
+        symptom = self.kb.symptom[symptom_fact.id]
+        statuses = {d.id: d for d in self.ev.of_kind("cause") if d.symptom == symptom.id}
+        causes = [self._cause(statuses[c.id]) for c in symptom.causes if c.id in statuses]
+        kept = sorted((c for c in causes if c.status != "dropped"),
+                      key=lambda c: STATUS_ORDER[c.status])
+        solutions = []
+        for position, solution in enumerate(symptom.solutions):
+            derived = self.ev.conclusions.get(("solution", solution.id, "", ""))
+            if derived is None:
+                continue
+            for_causes = tuple(c.id for c in kept if c.id in solution.addresses)
+            priority = min((statuses[c].status for c in for_causes), key=STATUS_ORDER.__getitem__,
+                           default="general")
+            solutions.append((STATUS_ORDER[priority], position, SolutionItem(
+                solution.id, solution.text, priority, for_causes, self.because(derived.key),
+                solution.stretches, _source(solution.source), tuple(derived.rules),
+            )))
+        return Finding(
+            symptom.id, symptom.name, symptom.regions, tuple(kept),
+            tuple(c for c in causes if c.status == "dropped"),
+            tuple(item for _, _, item in sorted(solutions, key=lambda s: (s[0], s[1]))),
+            _source(symptom.source),
+        )
+
+    def _advice(self) -> tuple[AdviceItem, ...]:
+        items = []
+        for derived in self.ev.of_kind("advice"):
+            advice = self.kb.advice_item[derived.id]
+            about = self.kb.symptom[derived.about].name if derived.about in self.kb.symptom else ""
+            items.append(AdviceItem(
+                advice.id, advice.level, advice.scope, self.fill(advice.text), derived.about,
+                about, self.because(derived.key, frozenset()), _source(advice.source),
+            ))
+        order = {a.id: n for n, a in enumerate(self.kb.advice)}
+        return tuple(sorted(items, key=lambda a: (LEVEL_ORDER[a.level], order[a.id], a.about)))
+
+    def _checks(self) -> tuple[CheckItem, ...]:
+        statuses: dict[str, Derived] = {}
+        for derived in self.ev.of_kind("check"):
+            if derived.status == "failed" or derived.id not in statuses:
+                statuses[derived.id] = derived  # conflicting answers: the failure wins
+        return tuple(
+            CheckItem(c.id, c.area, statuses[c.id].status, c.guidance,
+                      self.because(statuses[c.id].key), _source(c.source))
+            for c in self.kb.checks if c.id in statuses
+        )
+
+    def _stretches(self) -> tuple[StretchItem, ...]:
+        found = {d.id: d for d in self.ev.of_kind("stretch")}
+        items = []
+        for stretch in self.kb.stretches:
+            if stretch.id not in found:
+                continue
+            helps = []
+            for kind, item_id, _, _ in sorted(k for k in found[stretch.id].supports if isinstance(k, tuple)):
+                name = (self.kb.symptom[item_id].name if kind == "symptom"
+                        else self.kb.symptom[self.kb.solution[item_id].symptom].name)
+                if name not in helps:
+                    helps.append(name)
+            items.append(StretchItem(stretch.id, stretch.name, stretch.regions, stretch.steps,
+                                     stretch.caution, tuple(helps), _source(stretch.source)))
+        return tuple(items)
+
+    def _break_plan(self) -> dict[str, Any]:
+        plan = self.kb.break_plan
+        return {
+            "summary": plan.summary,
+            "move_every_minutes": list(plan.move_every_minutes),
+            "movement_ideas": [idea.text for idea in plan.movement_ideas],
+            "vision_break_minutes": plan.vision_break_minutes,
+            "vision_break_text": plan.vision_break_text,
+            "stretch_tips": self.kb.notes["stretch_tips"].text,
+            "strategies": [s.text for s in self.kb.strategies],
+            "source": asdict(_source(plan.source)),
+        }
+
+    def _stress(self) -> dict[str, Any] | None:
+        if not self.ev.of_kind("technique"):
+            return None
+        factors = self.ev.of_kind("factor")
+        return {
+            "intro": self.kb.notes["stress_plan"].text,
+            "relaxation_response": self.kb.notes["relaxation_response"].text,
+            "because": [asdict(b) for d in factors for b in self.because(d.key)],
+        }
+
+    def _habits(self) -> tuple[HabitItem, ...]:
+        found = {d.id: d for d in self.ev.of_kind("habit")}
+        items = [
+            HabitItem(h.id, h.name, h.advice, found[h.id].status,
+                      self.because(found[h.id].key), _source(h.source))
+            for h in self.kb.habits if h.id in found
+        ]
+        return tuple(sorted(items, key=lambda h: HABIT_ORDER[h.status]))
+
+
+def _per_item(raw: Any, item: str) -> Any:
+    return raw.get(item) if isinstance(raw, dict) else None

@@ -1,0 +1,195 @@
+"""Command line: parse, call the core, print, set the exit code. No rule logic here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from troubleshoot import __version__
+from troubleshoot.errors import TroubleshootError
+
+app = typer.Typer(
+    help="Ergonomic troubleshooting for desk workers: answer a short questionnaire, get an "
+    "explained report of possible causes and what to try. Not a diagnosis.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="Inspect and check the knowledge base in rules/.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+FORMAT_BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "md", ".json": "json", ".txt": "text"}
+
+RulesOption = Annotated[
+    Path | None,
+    typer.Option("--rules", envvar="TROUBLESHOOT_RULES", help="Knowledge-base folder to use.",
+                 show_default=False),
+]
+
+
+def _fail(error: TroubleshootError) -> NoReturn:
+    typer.echo(f"Error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"troubleshoot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Ergonomic troubleshooting for desk workers."""
+
+
+@app.command()
+def assess(
+    answers: Annotated[
+        Path | None,
+        typer.Option("--answers", "-a", help="Answers file (YAML or JSON) instead of asking.",
+                     show_default=False),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="terminal, text, md, html or json (default: terminal, "
+                     "or from the -o file name).", show_default=False),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to this file.",
+                                  show_default=False)
+    ] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Add the full rule trace.")] = False,
+    workstation: Annotated[
+        bool, typer.Option("--workstation", help="Ask every desk set-up question, even without symptoms.")
+    ] = False,
+    emergency_number: Annotated[
+        str, typer.Option("--emergency-number", envvar="TROUBLESHOOT_EMERGENCY_NUMBER",
+                          help="Emergency number shown in the report.")
+    ] = "911",
+    rules: RulesOption = None,
+) -> None:
+    """Answer the questionnaire (or read --answers) and get your report."""
+    from troubleshoot.answers import read_answers_file
+    from troubleshoot.assessment import assess as run_assessment
+    from troubleshoot.knowledge import load_knowledge_base
+    from troubleshoot.questionnaire import Interview
+    from troubleshoot.report import FORMATS, print_terminal, render, write_report
+
+    chosen = fmt or (FORMAT_BY_SUFFIX.get(output.suffix.lower(), "text") if output else "terminal")
+    try:
+        if chosen not in FORMATS:
+            raise TroubleshootError(f"--format: unknown format '{chosen}' (allowed: {', '.join(FORMATS)})")
+        kb = load_knowledge_base(rules)
+        if answers is not None:
+            given = read_answers_file(answers, kb)
+        else:
+            # Keep stdout clean for machine-readable output: ask on stderr then.
+            to_stderr = chosen == "json" and output is None
+            given = _interview(Interview, kb, workstation, to_stderr)
+        result = run_assessment(kb, given, emergency_number=emergency_number, explain=explain)
+        text = render(result, kb, "md" if chosen == "terminal" else chosen)
+        if output is not None:
+            write_report(text, output)
+            typer.echo(f"Report written to {output}", err=True)
+        elif chosen == "terminal":
+            print_terminal(text)
+        else:
+            typer.echo(text, nl=False)
+    except TroubleshootError as error:
+        _fail(error)
+
+
+def _interview(interview_cls: type, kb: object, workstation: bool, to_stderr: bool) -> dict[str, object]:
+    def say(text: str) -> None:
+        typer.echo(text, err=to_stderr)
+
+    def ask(prompt: str) -> str:
+        typer.echo(prompt, nl=False, err=to_stderr)
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\n")
+
+    try:
+        answers: dict[str, object] = interview_cls(kb, ask, say, workstation).run()
+        return answers
+    except (EOFError, KeyboardInterrupt):
+        typer.echo("\nStopped before the end of the questionnaire; no report was made.", err=True)
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def questions(
+    template: Annotated[
+        Path | None,
+        typer.Option("--template", help="Write a fill-in answers file here ('-' for stdout).",
+                     show_default=False),
+    ] = None,
+    rules: RulesOption = None,
+) -> None:
+    """List every question: id, type, choices and when it is asked."""
+    from troubleshoot.catalog import answers_template, question_table
+    from troubleshoot.knowledge import load_knowledge_base
+    from troubleshoot.report import write_report
+
+    try:
+        kb = load_knowledge_base(rules)
+        if template is None:
+            typer.echo(question_table(kb), nl=False)
+        elif str(template) == "-":
+            typer.echo(answers_template(kb), nl=False)
+        else:
+            write_report(answers_template(kb), template)
+            typer.echo(f"Answers template written to {template}", err=True)
+    except TroubleshootError as error:
+        _fail(error)
+
+
+@rules_app.command("check")
+def rules_check(rules: RulesOption = None) -> None:
+    """Validate the knowledge base and prove every conclusion can be reached."""
+    from troubleshoot.catalog import summary
+    from troubleshoot.errors import KnowledgeBaseError
+    from troubleshoot.knowledge import load_knowledge_base
+    from troubleshoot.reachability import check_reachability
+
+    try:
+        kb = load_knowledge_base(rules)
+    except KnowledgeBaseError as error:
+        for problem in error.problems:
+            typer.echo(problem, err=True)
+        typer.echo(f"{len(error.problems)} problem(s) found.", err=True)
+        raise typer.Exit(1) from None
+    except TroubleshootError as error:
+        _fail(error)
+    problems = check_reachability(kb)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) found.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Knowledge base OK: {summary(kb)}")
+
+
+@rules_app.command("list")
+def rules_list(rules: RulesOption = None) -> None:
+    """Show the knowledge base: red flags, symptoms with causes and solutions, and the rest."""
+    from troubleshoot.catalog import knowledge_listing
+    from troubleshoot.knowledge import load_knowledge_base
+
+    try:
+        typer.echo(knowledge_listing(load_knowledge_base(rules)), nl=False)
+    except TroubleshootError as error:
+        _fail(error)
+
+
+def main() -> None:
+    app(prog_name="troubleshoot")

@@ -1,0 +1,89 @@
+"""Render an assessment result: terminal (Rich), text, Markdown, HTML or JSON.
+
+One Jinja environment for every format: autoescape on for HTML templates, StrictUndefined so a
+missing value is an error rather than a blank. Template context (all formats):
+
+- `r`: the `troubleshoot.assessment.Result` (see its fields; JSON is `r.to_dict()`)
+- `plain`: true for the plain-text layout of report.md
+- filter `region_name`: body-region id -> its name; `regions`: id -> name (for the body map)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from troubleshoot.assessment import Result
+from troubleshoot.errors import ReportError
+from troubleshoot.knowledge import PACKAGE_DIR
+from troubleshoot.model import KnowledgeBase
+
+FORMATS = ("terminal", "text", "md", "html", "json")
+TEMPLATES = {"text": "report.txt", "md": "report.md", "html": "report.html", "terminal": "report.md"}
+
+
+def templates_dir() -> Path:
+    """TROUBLESHOOT_TEMPLATES, else the copy in an installed wheel, else the source tree."""
+    if env := os.environ.get("TROUBLESHOOT_TEMPLATES"):
+        return Path(env)
+    installed = PACKAGE_DIR / "_data" / "templates"
+    return installed if installed.is_dir() else PACKAGE_DIR.parent / "reports" / "templates"
+
+
+@lru_cache(maxsize=4)
+def environment(kb: KnowledgeBase, directory: Path | None = None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(directory or templates_dir())),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    names = {region.id: region.name for region in kb.regions}
+    env.filters["region_name"] = lambda region_id: names.get(region_id, region_id)
+    env.globals["regions"] = names
+    return env
+
+
+def render(result: Result, kb: KnowledgeBase, fmt: str) -> str:
+    """The report as text in one of FORMATS ("terminal" gives the Markdown source)."""
+    if fmt == "json":
+        return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if fmt not in TEMPLATES:
+        raise ReportError(f"unknown format '{fmt}' (allowed: {', '.join(FORMATS)})")
+    try:
+        template = environment(kb).get_template(TEMPLATES[fmt])
+        return _tidy(template.render(r=result))
+    except jinja2.TemplateError as error:
+        raise ReportError(f"report template {TEMPLATES[fmt]}: {error}") from error
+
+
+def _tidy(text: str) -> str:
+    """Collapse runs of blank lines that template conditionals leave behind."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        if not line.strip() and lines and not lines[-1].strip():
+            continue
+        lines.append(line.rstrip())
+    return "\n".join(lines).strip() + "\n"
+
+
+def print_terminal(markdown_text: str, color: bool | None = None) -> None:
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    Console(force_terminal=color, highlight=False).print(Markdown(markdown_text))
+
+
+def write_report(text: str, path: Path) -> None:
+    """Write atomically: a reader never sees a half-written report."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise ReportError(f"{path}: cannot write the report: {error.strerror or error}") from error
