@@ -41,7 +41,9 @@ def read_answers_file(path: Path, kb: KnowledgeBase) -> dict[str, AnswerValue]:
     return normalize_answers(raw, kb, str(path))
 
 
-def normalize_answers(raw: dict[Any, Any], kb: KnowledgeBase, origin: str) -> dict[str, AnswerValue]:
+def normalize_answers(
+    raw: dict[Any, Any], kb: KnowledgeBase, origin: str
+) -> dict[str, AnswerValue]:
     """Check and normalise a mapping of answers; raise AnswersError naming origin and key."""
     answers: dict[str, AnswerValue] = {}
     raw = dict(raw)
@@ -49,7 +51,7 @@ def normalize_answers(raw: dict[Any, Any], kb: KnowledgeBase, origin: str) -> di
         answers.update(_red_flag_list(raw.pop("red_flags"), kb, origin))
     for key, value in raw.items():
         if not isinstance(key, str) or key not in kb.question:
-            close = difflib.get_close_matches(str(key), list(kb.question) + ["red_flags"], n=1)
+            close = difflib.get_close_matches(str(key), [*kb.question, "red_flags"], n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise AnswersError(
                 f"{origin}: {key}: unknown question{hint}; `troubleshoot questions` lists them all"
@@ -174,7 +176,9 @@ def _per_symptom(question: Question, value: Any, origin: str) -> dict[str, Any]:
     }
 
 
-def _check_per_symptom_items(answers: dict[str, AnswerValue], kb: KnowledgeBase, origin: str) -> None:
+def _check_per_symptom_items(
+    answers: dict[str, AnswerValue], kb: KnowledgeBase, origin: str
+) -> None:
     reported = answers.get("symptoms")
     reported_ids = set(reported) if isinstance(reported, list) else set()
     for question in kb.questions:

@@ -211,7 +211,9 @@ class _Builder:
     def fill(self, text: str) -> str:
         return text.replace("{number}", self.number)
 
-    def because(self, key: Key, skip: frozenset[str] = frozenset({"symptoms"})) -> tuple[Because, ...]:
+    def because(
+        self, key: Key, skip: frozenset[str] = frozenset({"symptoms"})
+    ) -> tuple[Because, ...]:
         return tuple(self._because(ref) for ref in self.ev.because(key) if ref.question not in skip)
 
     def _because(self, ref: AnswerRef) -> Because:
@@ -241,9 +243,7 @@ class _Builder:
                 if any(d.id == f.id for d in red_flags)
             ),
             cleared_by_doctor=None if cleared in (None, UNSURE) else cleared == "yes",
-            screen_complete=all(
-                self.answers.get(f.id) in ("yes", "no") for f in self.kb.red_flags
-            ),
+            screen_complete=all(self.answers.get(f.id) in ("yes", "no") for f in self.kb.red_flags),
             message=message,
         )
         reported = self._reported() if program_open else ()
@@ -264,7 +264,9 @@ class _Builder:
             stretches=self._stretches(),
             break_plan=self._break_plan() if self.ev.of_kind("break_plan") else None,
             posture=tuple(
-                asdict(p) for p in self.kb.posture if any(d.id == p.id for d in self.ev.of_kind("posture"))
+                asdict(p)
+                for p in self.kb.posture
+                if any(d.id == p.id for d in self.ev.of_kind("posture"))
             ),
             stress=self._stress(),
             techniques=tuple(
@@ -278,10 +280,16 @@ class _Builder:
             answers=dict(self.answers),
             rules_fired=tuple(self.ev.rules_fired),
             trace=tuple(
-                {"rule": f.rule, "concluded": " ".join(p for p in f.concluded if p),
-                 "used": list(f.used), "new": f.new}
+                {
+                    "rule": f.rule,
+                    "concluded": " ".join(p for p in f.concluded if p),
+                    "used": list(f.used),
+                    "new": f.new,
+                }
                 for f in self.ev.trace
-            ) if explain else (),
+            )
+            if explain
+            else (),
         )
 
     def _in_kb_order(self, kind: str, index: dict[str, Any]) -> list[Derived]:
@@ -299,10 +307,15 @@ class _Builder:
                 if isinstance(duration, str) and "duration" in self.kb.question
                 else None
             )
-            result.append(Reported(
-                symptom.id, symptom.name, symptom.regions,
-                severity if isinstance(severity, int | float) else None, duration_label,
-            ))
+            result.append(
+                Reported(
+                    symptom.id,
+                    symptom.name,
+                    symptom.regions,
+                    severity if isinstance(severity, int | float) else None,
+                    duration_label,
+                )
+            )
         return tuple(result)
 
     def _cause(self, derived: Derived) -> CauseItem:
@@ -312,35 +325,62 @@ class _Builder:
             behind = self.kb.questions_behind(cause.confirmed_when) | self.kb.questions_behind(
                 cause.ruled_out_when
             )
-            unanswered = tuple(sorted(
-                self.kb.question[q].label for q in behind
-                if self.answers.get(q) in (None, UNSURE)
-            ))
+            unanswered = tuple(
+                sorted(
+                    self.kb.question[q].label
+                    for q in behind
+                    if self.answers.get(q) in (None, UNSURE)
+                )
+            )
         return CauseItem(
-            cause.id, cause.text, derived.status, self.because(derived.key), unanswered,
-            _source(cause.source), tuple(derived.rules),
+            cause.id,
+            cause.text,
+            derived.status,
+            self.because(derived.key),
+            unanswered,
+            _source(cause.source),
+            tuple(derived.rules),
         )
 
     def _finding(self, symptom_fact: Derived) -> Finding:
         symptom = self.kb.symptom[symptom_fact.id]
         statuses = {d.id: d for d in self.ev.of_kind("cause") if d.symptom == symptom.id}
         causes = [self._cause(statuses[c.id]) for c in symptom.causes if c.id in statuses]
-        kept = sorted((c for c in causes if c.status != "dropped"),
-                      key=lambda c: STATUS_ORDER[c.status])
+        kept = sorted(
+            (c for c in causes if c.status != "dropped"), key=lambda c: STATUS_ORDER[c.status]
+        )
         solutions = []
         for position, solution in enumerate(symptom.solutions):
             derived = self.ev.conclusions.get(("solution", solution.id, "", ""))
             if derived is None:
                 continue
             for_causes = tuple(c.id for c in kept if c.id in solution.addresses)
-            priority = min((statuses[c].status for c in for_causes), key=STATUS_ORDER.__getitem__,
-                           default="general")
-            solutions.append((STATUS_ORDER[priority], position, SolutionItem(
-                solution.id, solution.text, priority, for_causes, self.because(derived.key),
-                solution.stretches, _source(solution.source), tuple(derived.rules),
-            )))
+            priority = min(
+                (statuses[c].status for c in for_causes),
+                key=STATUS_ORDER.__getitem__,
+                default="general",
+            )
+            solutions.append(
+                (
+                    STATUS_ORDER[priority],
+                    position,
+                    SolutionItem(
+                        solution.id,
+                        solution.text,
+                        priority,
+                        for_causes,
+                        self.because(derived.key),
+                        solution.stretches,
+                        _source(solution.source),
+                        tuple(derived.rules),
+                    ),
+                )
+            )
         return Finding(
-            symptom.id, symptom.name, symptom.regions, tuple(kept),
+            symptom.id,
+            symptom.name,
+            symptom.regions,
+            tuple(kept),
             tuple(c for c in causes if c.status == "dropped"),
             tuple(item for _, _, item in sorted(solutions, key=lambda s: (s[0], s[1]))),
             _source(symptom.source),
@@ -351,10 +391,18 @@ class _Builder:
         for derived in self.ev.of_kind("advice"):
             advice = self.kb.advice_item[derived.id]
             about = self.kb.symptom[derived.about].name if derived.about in self.kb.symptom else ""
-            items.append(AdviceItem(
-                advice.id, advice.level, advice.scope, self.fill(advice.text), derived.about,
-                about, self.because(derived.key, frozenset()), _source(advice.source),
-            ))
+            items.append(
+                AdviceItem(
+                    advice.id,
+                    advice.level,
+                    advice.scope,
+                    self.fill(advice.text),
+                    derived.about,
+                    about,
+                    self.because(derived.key, frozenset()),
+                    _source(advice.source),
+                )
+            )
         order = {a.id: n for n, a in enumerate(self.kb.advice)}
         return tuple(sorted(items, key=lambda a: (LEVEL_ORDER[a.level], order[a.id], a.about)))
 
@@ -364,9 +412,16 @@ class _Builder:
             if derived.status == "failed" or derived.id not in statuses:
                 statuses[derived.id] = derived  # conflicting answers: the failure wins
         return tuple(
-            CheckItem(c.id, c.area, statuses[c.id].status, c.guidance,
-                      self.because(statuses[c.id].key), _source(c.source))
-            for c in self.kb.checks if c.id in statuses
+            CheckItem(
+                c.id,
+                c.area,
+                statuses[c.id].status,
+                c.guidance,
+                self.because(statuses[c.id].key),
+                _source(c.source),
+            )
+            for c in self.kb.checks
+            if c.id in statuses
         )
 
     def _stretches(self) -> tuple[StretchItem, ...]:
@@ -376,13 +431,27 @@ class _Builder:
             if stretch.id not in found:
                 continue
             helps = []
-            for kind, item_id, _, _ in sorted(k for k in found[stretch.id].supports if isinstance(k, tuple)):
-                name = (self.kb.symptom[item_id].name if kind == "symptom"
-                        else self.kb.symptom[self.kb.solution[item_id].symptom].name)
+            for kind, item_id, _, _ in sorted(
+                k for k in found[stretch.id].supports if isinstance(k, tuple)
+            ):
+                name = (
+                    self.kb.symptom[item_id].name
+                    if kind == "symptom"
+                    else self.kb.symptom[self.kb.solution[item_id].symptom].name
+                )
                 if name not in helps:
                     helps.append(name)
-            items.append(StretchItem(stretch.id, stretch.name, stretch.regions, stretch.steps,
-                                     stretch.caution, tuple(helps), _source(stretch.source)))
+            items.append(
+                StretchItem(
+                    stretch.id,
+                    stretch.name,
+                    stretch.regions,
+                    stretch.steps,
+                    stretch.caution,
+                    tuple(helps),
+                    _source(stretch.source),
+                )
+            )
         return tuple(items)
 
     def _break_plan(self) -> dict[str, Any]:
@@ -411,9 +480,16 @@ class _Builder:
     def _habits(self) -> tuple[HabitItem, ...]:
         found = {d.id: d for d in self.ev.of_kind("habit")}
         items = [
-            HabitItem(h.id, h.name, h.advice, found[h.id].status,
-                      self.because(found[h.id].key), _source(h.source))
-            for h in self.kb.habits if h.id in found
+            HabitItem(
+                h.id,
+                h.name,
+                h.advice,
+                found[h.id].status,
+                self.because(found[h.id].key),
+                _source(h.source),
+            )
+            for h in self.kb.habits
+            if h.id in found
         ]
         return tuple(sorted(items, key=lambda h: HABIT_ORDER[h.status]))
 

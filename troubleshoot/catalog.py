@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from troubleshoot.answers import allowed_values
-from troubleshoot.conditions import AllOf, AnswerMissing, AnswerTest, AnyOf, Condition, FactTest
+from troubleshoot.conditions import AllOf, AnswerMissing, AnyOf, Condition, FactTest
 from troubleshoot.model import KnowledgeBase, Question
 from troubleshoot.rulebook import build_rulebook
 
@@ -47,8 +47,10 @@ def when_asked(kb: KnowledgeBase, question: Question) -> str:
 def question_table(kb: KnowledgeBase) -> str:
     lines = []
     for question in kb.questions:
-        lines.append(f"{question.id}  [{question.type}{', optional' if question.optional else ''}]"
-                     f"  section: {question.section}")
+        lines.append(
+            f"{question.id}  [{question.type}{', optional' if question.optional else ''}]"
+            f"  section: {question.section}"
+        )
         lines.append(f"    {question.prompt}")
         lines.append(f"    answers: {', '.join(allowed_values(question))}")
         lines.append(f"    asked: {when_asked(kb, question)}")
@@ -84,7 +86,8 @@ def summary(kb: KnowledgeBase) -> str:
     causes = sum(len(s.causes) for s in kb.symptoms)
     solutions = sum(len(s.solutions) for s in kb.symptoms)
     return (
-        f"{len(kb.questions)} questions, {len(kb.red_flags)} red flags, {len(kb.symptoms)} symptoms, "
+        f"{len(kb.questions)} questions, {len(kb.red_flags)} red flags, "
+        f"{len(kb.symptoms)} symptoms, "
         f"{causes} causes, {solutions} solutions, {len(kb.checks)} desk checks, "
         f"{len(kb.stretches)} stretches, {len(kb.techniques)} techniques, {len(kb.habits)} habits, "
         f"{len(kb.advice)} advice rules; {len(build_rulebook(kb))} compiled rules "
@@ -109,7 +112,9 @@ def knowledge_listing(kb: KnowledgeBase) -> str:
     out += ["", "DESK SET-UP CHECKS"]
     for check in kb.checks:
         out.append(f"  {check.id} [{check.area}]: {check.guidance}")
-        out.append(f"    failed if {describe(check.failed_when)}; passed if {describe(check.passed_when)}")
+        out.append(
+            f"    failed if {describe(check.failed_when)}; passed if {describe(check.passed_when)}"
+        )
     out += ["", "CLINICAL ADVICE"]
     out += [f"  {a.id} [{a.level}, {a.scope}] when {describe(a.when)}" for a in kb.advice]
     out += ["", "STRETCHES"]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from troubleshoot import __version__
 from troubleshoot.errors import TroubleshootError
+
+if TYPE_CHECKING:
+    from troubleshoot.conditions import AnswerValue
+    from troubleshoot.model import KnowledgeBase
 
 app = typer.Typer(
     help="Ergonomic troubleshooting for desk workers: answer a short questionnaire, get an "
@@ -18,15 +22,21 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-rules_app = typer.Typer(help="Inspect and check the knowledge base in rules/.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Inspect and check the knowledge base in rules/.", no_args_is_help=True
+)
 app.add_typer(rules_app, name="rules")
 
 FORMAT_BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "md", ".json": "json", ".txt": "text"}
 
 RulesOption = Annotated[
     Path | None,
-    typer.Option("--rules", envvar="TROUBLESHOOT_RULES", help="Knowledge-base folder to use.",
-                 show_default=False),
+    typer.Option(
+        "--rules",
+        envvar="TROUBLESHOOT_RULES",
+        help="Knowledge-base folder to use.",
+        show_default=False,
+    ),
 ]
 
 
@@ -54,25 +64,40 @@ def main_options(
 def assess(
     answers: Annotated[
         Path | None,
-        typer.Option("--answers", "-a", help="Answers file (YAML or JSON) instead of asking.",
-                     show_default=False),
+        typer.Option(
+            "--answers",
+            "-a",
+            help="Answers file (YAML or JSON) instead of asking.",
+            show_default=False,
+        ),
     ] = None,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="terminal, text, md, html or json (default: terminal, "
-                     "or from the -o file name).", show_default=False),
+        typer.Option(
+            "--format",
+            "-f",
+            help="terminal, text, md, html or json (default: terminal, or from the -o file name).",
+            show_default=False,
+        ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report to this file.",
-                                  show_default=False)
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to this file.", show_default=False),
     ] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Add the full rule trace.")] = False,
     workstation: Annotated[
-        bool, typer.Option("--workstation", help="Ask every desk set-up question, even without symptoms.")
+        bool,
+        typer.Option(
+            "--workstation", help="Ask every desk set-up question, even without symptoms."
+        ),
     ] = False,
     emergency_number: Annotated[
-        str, typer.Option("--emergency-number", envvar="TROUBLESHOOT_EMERGENCY_NUMBER",
-                          help="Emergency number shown in the report.")
+        str,
+        typer.Option(
+            "--emergency-number",
+            envvar="TROUBLESHOOT_EMERGENCY_NUMBER",
+            help="Emergency number shown in the report.",
+        ),
     ] = "911",
     rules: RulesOption = None,
 ) -> None:
@@ -80,20 +105,21 @@ def assess(
     from troubleshoot.answers import read_answers_file
     from troubleshoot.assessment import assess as run_assessment
     from troubleshoot.knowledge import load_knowledge_base
-    from troubleshoot.questionnaire import Interview
     from troubleshoot.report import FORMATS, print_terminal, render, write_report
 
     chosen = fmt or (FORMAT_BY_SUFFIX.get(output.suffix.lower(), "text") if output else "terminal")
     try:
         if chosen not in FORMATS:
-            raise TroubleshootError(f"--format: unknown format '{chosen}' (allowed: {', '.join(FORMATS)})")
+            raise TroubleshootError(
+                f"--format: unknown format '{chosen}' (allowed: {', '.join(FORMATS)})"
+            )
         kb = load_knowledge_base(rules)
         if answers is not None:
             given = read_answers_file(answers, kb)
         else:
             # Keep stdout clean for machine-readable output: ask on stderr then.
             to_stderr = chosen == "json" and output is None
-            given = _interview(Interview, kb, workstation, to_stderr)
+            given = _interview(kb, workstation, to_stderr)
         result = run_assessment(kb, given, emergency_number=emergency_number, explain=explain)
         text = render(result, kb, "md" if chosen == "terminal" else chosen)
         if output is not None:
@@ -107,7 +133,9 @@ def assess(
         _fail(error)
 
 
-def _interview(interview_cls: type, kb: object, workstation: bool, to_stderr: bool) -> dict[str, object]:
+def _interview(kb: KnowledgeBase, workstation: bool, to_stderr: bool) -> dict[str, AnswerValue]:
+    from troubleshoot.questionnaire import Interview
+
     def say(text: str) -> None:
         typer.echo(text, err=to_stderr)
 
@@ -119,8 +147,7 @@ def _interview(interview_cls: type, kb: object, workstation: bool, to_stderr: bo
         return line.rstrip("\n")
 
     try:
-        answers: dict[str, object] = interview_cls(kb, ask, say, workstation).run()
-        return answers
+        return Interview(kb, ask, say, workstation).run()
     except (EOFError, KeyboardInterrupt):
         typer.echo("\nStopped before the end of the questionnaire; no report was made.", err=True)
         raise typer.Exit(130) from None
@@ -130,8 +157,11 @@ def _interview(interview_cls: type, kb: object, workstation: bool, to_stderr: bo
 def questions(
     template: Annotated[
         Path | None,
-        typer.Option("--template", help="Write a fill-in answers file here ('-' for stdout).",
-                     show_default=False),
+        typer.Option(
+            "--template",
+            help="Write a fill-in answers file here ('-' for stdout).",
+            show_default=False,
+        ),
     ] = None,
     rules: RulesOption = None,
 ) -> None:

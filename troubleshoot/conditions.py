@@ -38,16 +38,17 @@ class AnswerTest:
         if self.op == "is":
             return bool(value == self.value)
         if self.op == "in":
-            return value in self.value
+            return bool(value in self.value)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
-        limit = self.value
-        return {
+        limit = float(self.value)
+        results: dict[str, bool] = {
             "gte": value >= limit,
             "gt": value > limit,
             "lte": value <= limit,
             "lt": value < limit,
-        }[self.op]
+        }
+        return results[self.op]
 
 
 @dataclass(frozen=True)

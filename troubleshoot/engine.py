@@ -17,7 +17,7 @@ from typing import Any
 
 from durable import engine as durable_engine
 
-from troubleshoot.conditions import UNSURE, AnswerMissing, AnswerTest, Answers, FactTest
+from troubleshoot.conditions import UNSURE, AnswerMissing, Answers, AnswerTest, FactTest
 from troubleshoot.errors import EngineError
 from troubleshoot.model import KnowledgeBase
 from troubleshoot.rulebook import GATE_KINDS, Conclusion, RuleSpec, build_rulebook
@@ -268,21 +268,19 @@ class _Run:
             if fact.get("t") == "answer":
                 derived.supports.add(AnswerRef(fact["q"], fact["v"], fact.get("ab", "")))
             elif fact.get("t") not in GATE_KINDS and fact.get("t") != "phase":
-                derived.supports.add(
-                    (fact["t"], fact["n"], fact.get("st", ""), fact.get("ab", ""))
-                )
+                derived.supports.add((fact["t"], fact["n"], fact.get("st", ""), fact.get("ab", "")))
         self.trace.append(Firing(rule.id, key, tuple(_describe(f) for f in facts), new))
         tested = {(then.kind, then.id, then.status), (then.kind, then.id, "")}
         if new and tested & consumed:
             # Not "id": durable_rules takes an `id` field as the fact's identity.
-            fact: dict[str, Any] = {"t": then.kind, "n": then.id}
+            derived_fact: dict[str, Any] = {"t": then.kind, "n": then.id}
             if then.status:
-                fact["st"] = then.status
+                derived_fact["st"] = then.status
             if about:
-                fact["ab"] = about
+                derived_fact["ab"] = about
             try:
-                context.assert_fact(fact)
+                context.assert_fact(derived_fact)
             except Exception as error:  # keep the library from swallowing it
                 self.error = EngineError(
-                    f"could not assert {_describe(fact)}: {type(error).__name__} {error}"
+                    f"could not assert {_describe(derived_fact)}: {type(error).__name__} {error}"
                 )

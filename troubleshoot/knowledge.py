@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -248,7 +247,9 @@ class _Loader:
             strategies=tuple(self._statement("strategies", s) for s in raw["strategies"]),
             break_plan=self._break_plan(raw["break_plan"]),
             posture=tuple(
-                Posture(p["id"], p["title"], p["text"], self._source(p["source"], "posture", p["id"]))
+                Posture(
+                    p["id"], p["title"], p["text"], self._source(p["source"], "posture", p["id"])
+                )
                 for p in raw["posture"]
             ),
             notes={
@@ -297,7 +298,9 @@ class _Loader:
         for atom in atoms(condition):
             if isinstance(atom, FactTest):
                 if answers_only:
-                    self.problems.append(f"{where}: {field}: a question's `when` may only test answers")
+                    self.problems.append(
+                        f"{where}: {field}: a question's `when` may only test answers"
+                    )
                 for fact_id in atom.ids:
                     if fact_id not in self.ids[atom.kind]:
                         self.problems.append(f"{where}: {field}: unknown {atom.kind} '{fact_id}'")
@@ -310,11 +313,15 @@ class _Loader:
             elif isinstance(atom, AnswerMissing) and answers_only:
                 self.problems.append(f"{where}: {field}: `answer_missing` is not allowed here")
 
-    def _check_answer_test(self, atom: AnswerTest, question: Question, where: _Where, field: str) -> None:
+    def _check_answer_test(
+        self, atom: AnswerTest, question: Question, where: _Where, field: str
+    ) -> None:
         name = f"question '{question.id}'"
         if atom.op in COMPARISONS:
             if question.type not in ("scale", "number"):
-                self.problems.append(f"{where}: {field}: '{atom.op}' needs a scale or number {name}")
+                self.problems.append(
+                    f"{where}: {field}: '{atom.op}' needs a scale or number {name}"
+                )
         else:
             values = atom.value if atom.op == "in" else (atom.value,)
             allowed = ("yes", "no") if question.type == "yes_no" else question.choice_ids
@@ -462,7 +469,9 @@ class _Loader:
     def _stretch(self, raw: dict[str, Any]) -> Stretch:
         for region in raw["regions"]:
             if region not in self.region_ids:
-                self.problems.append(f"{self._where('stretches', raw['id'])}: unknown region '{region}'")
+                self.problems.append(
+                    f"{self._where('stretches', raw['id'])}: unknown region '{region}'"
+                )
         return Stretch(
             raw["id"],
             raw["name"],
@@ -500,7 +509,9 @@ class _Loader:
     def _break_plan(self, raw: dict[str, Any]) -> BreakPlan:
         low, high = raw["move_every_minutes"]
         if low > high:
-            self.problems.append(f"{self._where('break_plan')}: move_every_minutes must be [low, high]")
+            self.problems.append(
+                f"{self._where('break_plan')}: move_every_minutes must be [low, high]"
+            )
         return BreakPlan(
             raw["id"],
             raw["summary"],
@@ -523,8 +534,20 @@ class _Loader:
             seen.add(item_id)
 
     def _cross_check(self, kb: KnowledgeBase, raw: dict[str, Any]) -> None:
-        for section in ("questions", "checks", "factors", "advice", "stretches", "techniques",
-                        "habits", "red_flags", "strategies", "posture", "regions", "sections"):
+        for section in (
+            "questions",
+            "checks",
+            "factors",
+            "advice",
+            "stretches",
+            "techniques",
+            "habits",
+            "red_flags",
+            "strategies",
+            "posture",
+            "regions",
+            "sections",
+        ):
             self._unique(section, [(item["id"], ()) for item in raw[section]])
         self._unique("symptoms", [(s.id, ()) for s in kb.symptoms])
         self._unique("causes", [(c.id, (c.symptom,)) for s in kb.symptoms for c in s.causes])
@@ -560,28 +583,30 @@ class _Loader:
         """Checks and factors may not depend on each other in a loop (rules must terminate)."""
         deps: dict[str, set[str]] = {}
         for check in kb.checks:
-            deps[f"check:{check.id}"] = _fact_refs(check.failed_when) | _fact_refs(check.passed_when)
+            deps[f"check:{check.id}"] = _fact_refs(check.failed_when) | _fact_refs(
+                check.passed_when
+            )
         for factor in kb.factors:
             deps[f"factor:{factor.id}"] = _fact_refs(factor.present_when)
-        visiting: set[str] = set()
         done: set[str] = set()
 
-        def visit(node: str, on_cycle: Callable[[str], None]) -> None:
-            if node in done or node not in deps:
-                return
+        def cycle_through(node: str, visiting: tuple[str, ...]) -> str | None:
             if node in visiting:
-                on_cycle(node)
-                return
-            visiting.add(node)
-            for dep in deps[node]:
-                visit(dep, on_cycle)
-            visiting.discard(node)
+                return node
+            if node in done or node not in deps:
+                return None
+            for dep in sorted(deps[node]):
+                if (found := cycle_through(dep, (*visiting, node))) is not None:
+                    return found
             done.add(node)
+            return None
 
         for node in deps:
-            kind, item = node.split(":")
-            visit(node, lambda n, k=kind, i=item: self.problems.append(
-                f"{self._where(k + 's', i)}: depends on itself through '{n}'"))
+            if (loop := cycle_through(node, ())) is not None:
+                kind, item = node.split(":")
+                where = self._where(kind + "s", item)
+                self.problems.append(f"{where}: depends on itself through '{loop}'")
+                return
 
 
 def _fact_refs(condition: Condition) -> set[str]:

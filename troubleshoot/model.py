@@ -16,7 +16,7 @@ class SourceRef:
     section: str
 
     def __str__(self) -> str:
-        return f"{self.file}, section \"{self.section}\""
+        return f'{self.file}, section "{self.section}"'
 
 
 @dataclass(frozen=True)

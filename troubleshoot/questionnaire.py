@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
 from troubleshoot.answers import UNSURE_WORDS, allowed_values, coerce_answer
 from troubleshoot.conditions import UNSURE, AnswerValue, holds
 from troubleshoot.errors import AnswersError
@@ -32,8 +33,10 @@ def _red_flag_raised(kb: KnowledgeBase, answers: dict[str, AnswerValue]) -> bool
     return any(answers.get(flag.id) == "yes" for flag in kb.red_flags)
 
 
-def relevant_questions(kb: KnowledgeBase, answers: dict[str, AnswerValue], workstation: bool = False) -> set[str]:
-    """Follow-up questions that matter for the reported symptoms (all of them with `workstation`)."""
+def relevant_questions(
+    kb: KnowledgeBase, answers: dict[str, AnswerValue], workstation: bool = False
+) -> set[str]:
+    """Follow-up questions the reported symptoms need (every one with `workstation`)."""
     reported = answers.get("symptoms")
     needed: set[str] = set()
     for symptom in reported if isinstance(reported, list) else []:
@@ -43,16 +46,18 @@ def relevant_questions(kb: KnowledgeBase, answers: dict[str, AnswerValue], works
     return needed
 
 
-def plan(kb: KnowledgeBase, answers: dict[str, AnswerValue], workstation: bool = False) -> list[Step]:
+def plan(
+    kb: KnowledgeBase, answers: dict[str, AnswerValue], workstation: bool = False
+) -> list[Step]:
     """The questions to ask given the answers so far, in order."""
     steps: list[Step] = []
     order = {section.id: n for n, section in enumerate(kb.sections)}
     needed = relevant_questions(kb, answers, workstation)
     reported = answers.get("symptoms")
     for question in sorted(kb.questions, key=lambda q: order.get(q.section, len(order))):
-        if question.section != "screening" and _red_flag_raised(kb, answers):
-            if answers.get("cleared_by_doctor") != "yes":
-                break  # referral: nothing after the safety check until a doctor has cleared them
+        referral = _red_flag_raised(kb, answers) and answers.get("cleared_by_doctor") != "yes"
+        if question.section != "screening" and referral:
+            break  # nothing after the safety check until a doctor has cleared them
         if question.section == "follow_up" and question.id not in needed:
             continue
         if question.when is not None and not holds(question.when, answers, frozenset()):
@@ -72,7 +77,9 @@ def _is_answered(step: Step, answers: dict[str, AnswerValue]) -> bool:
     return step.question.id in answers
 
 
-def prune(kb: KnowledgeBase, answers: dict[str, AnswerValue], workstation: bool = False) -> dict[str, AnswerValue]:
+def prune(
+    kb: KnowledgeBase, answers: dict[str, AnswerValue], workstation: bool = False
+) -> dict[str, AnswerValue]:
     """Drop answers to questions that no longer apply (after going back and changing one)."""
     kept: dict[str, AnswerValue] = {}
     for step in plan(kb, answers, workstation):
@@ -108,9 +115,9 @@ def parse_reply(question: Question, reply: str) -> AnswerValue:
     """Turn typed text into an answer value; raise AnswersError with the allowed values."""
     text = reply.strip()
     shown = options(question)
-    if text.lower() in UNSURE_WORDS or text.lower() == question.unsure_label.lower():
-        if question.allow_unsure or question.optional:
-            return UNSURE
+    unsure = text.lower() in UNSURE_WORDS or text.lower() == question.unsure_label.lower()
+    if unsure and (question.allow_unsure or question.optional):
+        return UNSURE
     if question.type in ("yes_no", "choice"):
         return _pick(question, text, shown)
     if question.type == "multi":
@@ -223,7 +230,9 @@ class Interview:
             except AnswersError:
                 allowed = ", ".join(allowed_values(question))
                 how = "a number from the list or " if options(question) else ""
-                self.say(f"Sorry, '{reply}' is not a valid answer here. Type {how}one of: {allowed}.")
+                self.say(
+                    f"Sorry, '{reply}' is not a valid answer here. Type {how}one of: {allowed}."
+                )
                 continue
             self._record(step, value)
             return

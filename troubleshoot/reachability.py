@@ -114,31 +114,51 @@ def _targets(kb: KnowledgeBase) -> Iterator[Target]:
     for symptom in kb.symptoms:
         reported = FactTest("symptom", (symptom.id,))
         for cause in symptom.causes:
-            yield Target(f"cause '{cause.id}' as likely", ("cause", cause.id, "likely", ""),
-                         cause.confirmed_when, ({"symptoms": [symptom.id]},))
-            yield Target(f"cause '{cause.id}' as possible", ("cause", cause.id, "possible", ""),
-                         reported)
+            yield Target(
+                f"cause '{cause.id}' as likely",
+                ("cause", cause.id, "likely", ""),
+                cause.confirmed_when,
+                ({"symptoms": [symptom.id]},),
+            )
+            yield Target(
+                f"cause '{cause.id}' as possible", ("cause", cause.id, "possible", ""), reported
+            )
         for solution in symptom.solutions:
-            yield Target(f"solution '{solution.id}'", ("solution", solution.id, "", ""),
-                         FactTest("solution", (solution.id,)))
+            yield Target(
+                f"solution '{solution.id}'",
+                ("solution", solution.id, "", ""),
+                FactTest("solution", (solution.id,)),
+            )
     for stretch in kb.stretches:
         symptoms = [s.id for s in kb.symptoms if set(s.regions) & set(stretch.regions)]
         linked = [x.id for s in kb.symptoms for x in s.solutions if stretch.id in x.stretches]
         condition: Condition | None = (
-            FactTest("symptom", (symptoms[0],)) if symptoms
-            else FactTest("solution", (linked[0],)) if linked else None
+            FactTest("symptom", (symptoms[0],))
+            if symptoms
+            else FactTest("solution", (linked[0],))
+            if linked
+            else None
         )
         yield Target(f"stretch '{stretch.id}'", ("stretch", stretch.id, "", ""), condition)
     for technique in kb.techniques:
-        yield Target(f"technique '{technique.id}'", ("technique", technique.id, "", ""),
-                     technique.offered_when)
+        yield Target(
+            f"technique '{technique.id}'",
+            ("technique", technique.id, "", ""),
+            technique.offered_when,
+        )
     for habit in kb.habits:
-        yield Target(f"habit '{habit.id}' (focus)", ("habit", habit.id, "focus", ""), habit.focus_when)
+        yield Target(
+            f"habit '{habit.id}' (focus)", ("habit", habit.id, "focus", ""), habit.focus_when
+        )
     for advice in kb.advice:
         yield Target(f"advice '{advice.id}'", ("advice", advice.id, "", "*"), advice.when)
     for flag in kb.red_flags:
-        yield Target(f"red flag '{flag.id}' referral", ("referral", "required", "", ""), None,
-                     ({flag.id: "yes"},))
+        yield Target(
+            f"red flag '{flag.id}' referral",
+            ("referral", "required", "", ""),
+            None,
+            ({flag.id: "yes"},),
+        )
 
 
 def check_reachability(kb: KnowledgeBase) -> list[str]:
@@ -163,7 +183,9 @@ def check_reachability(kb: KnowledgeBase) -> list[str]:
                 continue
             found = engine.evaluate(answers).conclusions
             kind, item, status, about = target.key
-            if any(k[:3] == (kind, item, status) and (about == "*" or k[3] == about) for k in found):
+            if any(
+                k[:3] == (kind, item, status) and (about == "*" or k[3] == about) for k in found
+            ):
                 reached = True
                 break
         if not reached:
@@ -174,5 +196,13 @@ def check_reachability(kb: KnowledgeBase) -> list[str]:
 def _unused_questions(kb: KnowledgeBase) -> list[str]:
     used = {flag.id for flag in kb.red_flags} | STRUCTURAL
     for rule in build_rulebook(kb):
-        used |= {a.question for a in (*rule.when, *rule.unless) if isinstance(a, AnswerTest | AnswerMissing)}
-    return [f"question '{q.id}' is asked but no rule uses its answer" for q in kb.questions if q.id not in used]
+        used |= {
+            a.question
+            for a in (*rule.when, *rule.unless)
+            if isinstance(a, AnswerTest | AnswerMissing)
+        }
+    return [
+        f"question '{q.id}' is asked but no rule uses its answer"
+        for q in kb.questions
+        if q.id not in used
+    ]

@@ -23,7 +23,12 @@ from troubleshoot.knowledge import PACKAGE_DIR
 from troubleshoot.model import KnowledgeBase
 
 FORMATS = ("terminal", "text", "md", "html", "json")
-TEMPLATES = {"text": "report.txt", "md": "report.md", "html": "report.html", "terminal": "report.md"}
+TEMPLATES = {
+    "text": "report.txt",
+    "md": "report.md",
+    "html": "report.html",
+    "terminal": "report.md",
+}
 
 
 def templates_dir() -> Path:

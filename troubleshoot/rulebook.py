@@ -38,7 +38,9 @@ class RuleSpec:
     final: bool = False
 
 
-def _split(conj: tuple[Atom, ...]) -> tuple[tuple[AnswerTest | FactTest, ...], tuple[AnswerMissing, ...]]:
+def _split(
+    conj: tuple[Atom, ...],
+) -> tuple[tuple[AnswerTest | FactTest, ...], tuple[AnswerMissing, ...]]:
     positive = tuple(a for a in conj if isinstance(a, AnswerTest | FactTest))
     missing = tuple(a for a in conj if isinstance(a, AnswerMissing))
     return positive, missing
@@ -67,92 +69,185 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
 
     # Red flags and the gate to the self-help program.
     for flag in kb.red_flags:
-        rules.append(RuleSpec(f"red_flag:{flag.id}", (AnswerTest(flag.id, "is", "yes"),),
-                              Conclusion("red_flag", flag.id)))
-    rules.append(RuleSpec("program:screen_clear",
-                          tuple(AnswerTest(f, "is", "no") for f in flag_ids),
-                          Conclusion("program", "open", "screen_clear")))
-    rules.append(RuleSpec("program:cleared_by_doctor",
-                          (any_flag, AnswerTest("cleared_by_doctor", "is", "yes")),
-                          Conclusion("program", "open", "cleared_by_doctor")))
-    rules.append(RuleSpec("referral:required", (any_flag,), Conclusion("referral", "required"),
-                          unless=(PROGRAM,), final=True))
-    rules.append(RuleSpec("referral:screen_incomplete", (), Conclusion("referral", "screen_incomplete"),
-                          unless=(any_flag, PROGRAM), final=True))
+        rules.append(
+            RuleSpec(
+                f"red_flag:{flag.id}",
+                (AnswerTest(flag.id, "is", "yes"),),
+                Conclusion("red_flag", flag.id),
+            )
+        )
+    rules.append(
+        RuleSpec(
+            "program:screen_clear",
+            tuple(AnswerTest(f, "is", "no") for f in flag_ids),
+            Conclusion("program", "open", "screen_clear"),
+        )
+    )
+    rules.append(
+        RuleSpec(
+            "program:cleared_by_doctor",
+            (any_flag, AnswerTest("cleared_by_doctor", "is", "yes")),
+            Conclusion("program", "open", "cleared_by_doctor"),
+        )
+    )
+    rules.append(
+        RuleSpec(
+            "referral:required",
+            (any_flag,),
+            Conclusion("referral", "required"),
+            unless=(PROGRAM,),
+            final=True,
+        )
+    )
+    rules.append(
+        RuleSpec(
+            "referral:screen_incomplete",
+            (),
+            Conclusion("referral", "screen_incomplete"),
+            unless=(any_flag, PROGRAM),
+            final=True,
+        )
+    )
 
     # Symptoms, desk checks and factors (only once the program is open).
     for symptom in kb.symptoms:
-        rules.append(RuleSpec(f"symptom:{symptom.id}",
-                              (PROGRAM, AnswerTest("symptoms", "is", symptom.id)),
-                              Conclusion("symptom", symptom.id)))
+        rules.append(
+            RuleSpec(
+                f"symptom:{symptom.id}",
+                (PROGRAM, AnswerTest("symptoms", "is", symptom.id)),
+                Conclusion("symptom", symptom.id),
+            )
+        )
     for check in kb.checks:
         for status, condition in (("failed", check.failed_when), ("passed", check.passed_when)):
-            rules += _from_condition(f"check:{check.id}:{status}", condition,
-                                     Conclusion("check", check.id, status), (PROGRAM,))
+            rules += _from_condition(
+                f"check:{check.id}:{status}",
+                condition,
+                Conclusion("check", check.id, status),
+                (PROGRAM,),
+            )
     for factor in kb.factors:
-        rules += _from_condition(f"factor:{factor.id}", factor.present_when,
-                                 Conclusion("factor", factor.id), (PROGRAM,))
+        rules += _from_condition(
+            f"factor:{factor.id}", factor.present_when, Conclusion("factor", factor.id), (PROGRAM,)
+        )
 
     # Causes: evidence from answers, then likely / dropped / possible.
     for symptom in kb.symptoms:
         reported = FactTest("symptom", (symptom.id,))
         for cause in symptom.causes:
-            for effect, condition in (("confirms", cause.confirmed_when),
-                                      ("rules_out", cause.ruled_out_when)):
-                rules += _from_condition(f"cause:{cause.id}:{effect}", condition,
-                                         Conclusion("evidence", cause.id, effect, symptom.id),
-                                         (reported,))
+            for effect, condition in (
+                ("confirms", cause.confirmed_when),
+                ("rules_out", cause.ruled_out_when),
+            ):
+                rules += _from_condition(
+                    f"cause:{cause.id}:{effect}",
+                    condition,
+                    Conclusion("evidence", cause.id, effect, symptom.id),
+                    (reported,),
+                )
             evidence = FactTest("evidence", (cause.id,))
-            rules.append(RuleSpec(f"cause:{cause.id}:likely",
-                                  (FactTest("evidence", (cause.id,), "confirms"),),
-                                  Conclusion("cause", cause.id, "likely", symptom.id)))
-            rules.append(RuleSpec(f"cause:{cause.id}:dropped",
-                                  (FactTest("evidence", (cause.id,), "rules_out"),),
-                                  Conclusion("cause", cause.id, "dropped", symptom.id),
-                                  unless=(FactTest("evidence", (cause.id,), "confirms"),), final=True))
-            rules.append(RuleSpec(f"cause:{cause.id}:possible", (reported,),
-                                  Conclusion("cause", cause.id, "possible", symptom.id),
-                                  unless=(evidence,), final=True))
+            rules.append(
+                RuleSpec(
+                    f"cause:{cause.id}:likely",
+                    (FactTest("evidence", (cause.id,), "confirms"),),
+                    Conclusion("cause", cause.id, "likely", symptom.id),
+                )
+            )
+            rules.append(
+                RuleSpec(
+                    f"cause:{cause.id}:dropped",
+                    (FactTest("evidence", (cause.id,), "rules_out"),),
+                    Conclusion("cause", cause.id, "dropped", symptom.id),
+                    unless=(FactTest("evidence", (cause.id,), "confirms"),),
+                    final=True,
+                )
+            )
+            rules.append(
+                RuleSpec(
+                    f"cause:{cause.id}:possible",
+                    (reported,),
+                    Conclusion("cause", cause.id, "possible", symptom.id),
+                    unless=(evidence,),
+                    final=True,
+                )
+            )
         for solution in symptom.solutions:
             then = Conclusion("solution", solution.id, "", symptom.id)
             if not solution.addresses:
                 rules.append(RuleSpec(f"solution:{solution.id}", (reported,), then))
             for cause_id in solution.addresses:
                 for status in ("likely", "possible"):
-                    rules.append(RuleSpec(f"solution:{solution.id}:via:{cause_id}:{status}",
-                                          (FactTest("cause", (cause_id,), status),), then))
+                    rules.append(
+                        RuleSpec(
+                            f"solution:{solution.id}:via:{cause_id}:{status}",
+                            (FactTest("cause", (cause_id,), status),),
+                            then,
+                        )
+                    )
             for stretch_id in solution.stretches:
-                rules.append(RuleSpec(f"stretch:{stretch_id}:via:{solution.id}",
-                                      (FactTest("solution", (solution.id,)),),
-                                      Conclusion("stretch", stretch_id)))
+                rules.append(
+                    RuleSpec(
+                        f"stretch:{stretch_id}:via:{solution.id}",
+                        (FactTest("solution", (solution.id,)),),
+                        Conclusion("stretch", stretch_id),
+                    )
+                )
         for stretch in kb.stretches:
             if set(stretch.regions) & set(symptom.regions):
-                rules.append(RuleSpec(f"stretch:{stretch.id}:for:{symptom.id}", (reported,),
-                                      Conclusion("stretch", stretch.id)))
+                rules.append(
+                    RuleSpec(
+                        f"stretch:{stretch.id}:for:{symptom.id}",
+                        (reported,),
+                        Conclusion("stretch", stretch.id),
+                    )
+                )
 
     # The rest of the program: techniques, habits, breaks, posture.
     for technique in kb.techniques:
-        rules += _from_condition(f"technique:{technique.id}", technique.offered_when,
-                                 Conclusion("technique", technique.id), (PROGRAM,))
+        rules += _from_condition(
+            f"technique:{technique.id}",
+            technique.offered_when,
+            Conclusion("technique", technique.id),
+            (PROGRAM,),
+        )
     for habit in kb.habits:
-        rules += _from_condition(f"habit:{habit.id}:focus", habit.focus_when,
-                                 Conclusion("habit", habit.id, "focus"), (PROGRAM,))
+        rules += _from_condition(
+            f"habit:{habit.id}:focus",
+            habit.focus_when,
+            Conclusion("habit", habit.id, "focus"),
+            (PROGRAM,),
+        )
         if habit.keep_up_when is not None:
-            rules += _from_condition(f"habit:{habit.id}:keep_up", habit.keep_up_when,
-                                     Conclusion("habit", habit.id, "keep_up"), (PROGRAM,))
-        rules.append(RuleSpec(f"habit:{habit.id}:general", (PROGRAM,),
-                              Conclusion("habit", habit.id, "general"),
-                              unless=(FactTest("habit", (habit.id,), "focus"),
-                                      FactTest("habit", (habit.id,), "keep_up")), final=True))
+            rules += _from_condition(
+                f"habit:{habit.id}:keep_up",
+                habit.keep_up_when,
+                Conclusion("habit", habit.id, "keep_up"),
+                (PROGRAM,),
+            )
+        rules.append(
+            RuleSpec(
+                f"habit:{habit.id}:general",
+                (PROGRAM,),
+                Conclusion("habit", habit.id, "general"),
+                unless=(
+                    FactTest("habit", (habit.id,), "focus"),
+                    FactTest("habit", (habit.id,), "keep_up"),
+                ),
+                final=True,
+            )
+        )
     rules.append(RuleSpec("break_plan", (PROGRAM,), Conclusion("break_plan", kb.break_plan.id)))
     for posture in kb.posture:
-        rules.append(RuleSpec(f"posture:{posture.id}", (PROGRAM,), Conclusion("posture", posture.id)))
+        rules.append(
+            RuleSpec(f"posture:{posture.id}", (PROGRAM,), Conclusion("posture", posture.id))
+        )
 
     # Clinical advice: safety advice is drawn in every report, program advice only with it.
     for advice in kb.advice:
         gate = (PROGRAM,) if advice.scope == "program" else ()
-        rules += _from_condition(f"advice:{advice.id}", advice.when,
-                                 Conclusion("advice", advice.id), gate)
+        rules += _from_condition(
+            f"advice:{advice.id}", advice.when, Conclusion("advice", advice.id), gate
+        )
 
     _check_stratified(rules)
     return tuple(rules)
@@ -166,7 +261,9 @@ def _check_stratified(rules: list[RuleSpec]) -> None:
                 continue
             for kind, status in produced_late:
                 if kind == negated.kind and negated.status in (None, status):
-                    raise KnowledgeBaseError([
-                        f"rule '{rule.id}' tests for the absence of {kind} facts that are only "
-                        "decided after all answers are in; restructure the condition"
-                    ])
+                    raise KnowledgeBaseError(
+                        [
+                            f"rule '{rule.id}' tests for the absence of {kind} facts that are only "
+                            "decided after all answers are in; restructure the condition"
+                        ]
+                    )
