@@ -1,0 +1,53 @@
+"""Shared fixtures: the real knowledge base, a clean red-flag screen, and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from troubleshoot.assessment import Result, assess
+from troubleshoot.knowledge import default_rules_dir, load_knowledge_base
+from troubleshoot.model import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_knowledge_base()
+
+
+@pytest.fixture(scope="session")
+def clear_screen(kb: KnowledgeBase) -> dict[str, str]:
+    """Every red flag answered "no"."""
+    return {flag.id: "no" for flag in kb.red_flags}
+
+
+@pytest.fixture
+def run(kb: KnowledgeBase, clear_screen: dict[str, str]) -> Callable[..., Result]:
+    """Assess answers on top of a clear red-flag screen (pass screen=False to skip it)."""
+
+    def _run(answers: dict[str, Any], screen: bool = True, **options: Any) -> Result:
+        given = {**(clear_screen if screen else {}), **answers}
+        return assess(kb, given, **options)
+
+    return _run
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    """A writable copy of the knowledge base, for tests that break it on purpose."""
+    target = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), target)
+    return target

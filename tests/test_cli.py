@@ -1,0 +1,221 @@
+"""The command line: help everywhere, clean errors, interactive and file-driven assessments."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from troubleshoot.cli import app
+
+COMMANDS = [["assess"], ["questions"], ["rules"], ["rules", "check"], ["rules", "list"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help(runner: CliRunner, command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout
+
+
+def test_version(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("troubleshoot ")
+
+
+def _answers_file(tmp_path: Path, answers: dict, name: str = "answers.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(answers) if name.endswith(".yaml") else json.dumps(answers))
+    return path
+
+
+def test_assess_from_an_answers_file_to_json(runner, tmp_path) -> None:
+    path = _answers_file(
+        tmp_path,
+        {"red_flags": [], "symptoms": ["neck_pain"], "monitor_height": "too_low"},
+        "answers.json",
+    )
+    result = runner.invoke(app, ["assess", "--answers", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["findings"][0]["causes"][0]["status"] == "likely"
+
+
+def test_report_written_to_a_file_takes_its_format_from_the_name(runner, tmp_path) -> None:
+    path = _answers_file(tmp_path, {"red_flags": [], "symptoms": ["eye_strain"]})
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["assess", "-a", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert out.read_text().startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (
+            "symptoms: [neck_hurts]\n",
+            "symptoms: 'neck_hurts' is not a valid answer (allowed: neck_ache_one_side",
+        ),
+        (
+            "monitor_hieght: too_low\n",
+            "monitor_hieght: unknown question (did you mean 'monitor_height'?)",
+        ),
+        (
+            "stress_level: 12\n",
+            "stress_level: 12 is not a valid answer (allowed: a whole number from 0 to 10",
+        ),
+        (
+            "red_flags: [flu]\n",
+            "red_flags: unknown red flag 'flu' (allowed: leg_pain_weakness_tingling",
+        ),
+        ("symptoms: [neck_pain\n", "not valid YAML or JSON at line 2"),
+        ("- just a list\n", "must be a mapping of question id -> answer"),
+        (
+            "severity: {eye_strain: 3}\n",
+            "severity.eye_strain: 'eye_strain' is not listed under `symptoms`",
+        ),
+    ],
+)
+def test_bad_answers_file_gives_one_clear_line(runner, tmp_path, content, expected) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content)
+    result = runner.invoke(app, ["assess", "-a", str(path), "-f", "json"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"Error: {path}: ")
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreadable_answers_file(runner, tmp_path) -> None:
+    result = runner.invoke(app, ["assess", "-a", str(tmp_path / "missing.yaml")])
+    assert result.exit_code == 2
+    assert "cannot read the answers file" in result.stderr and result.stdout == ""
+
+
+def test_unknown_format(runner, tmp_path) -> None:
+    path = _answers_file(tmp_path, {"red_flags": []})
+    result = runner.invoke(app, ["assess", "-a", str(path), "-f", "pdf"])
+    assert result.exit_code == 2
+    assert "unknown format 'pdf'" in result.stderr
+
+
+def test_interactive_assessment(runner) -> None:
+    typed = (
+        "\n".join(
+            [
+                "n",
+                "n",
+                "n",
+                "n",
+                "?",
+                "3",
+                "b",
+                "3",
+                "12",
+                "8",
+                "2",
+                "x",
+                "2",
+                "3",
+                "1",
+                "1",
+                "1",
+                "7",
+                "2",
+                "",
+                "",
+            ]
+        )
+        + "\n"
+    )
+    result = runner.invoke(app, ["assess", "--format", "md"], input=typed)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "Why we ask:" in out and "(back one question)" in out
+    assert "Sorry, '12' is not a valid answer" in out and "Sorry, 'x' is not a valid answer" in out
+    report = out[out.index("# Your ergonomic troubleshooting report") :]
+    assert "**Likely:** A neck that often sits too far forward" in report
+    assert "because you said: Screen height: Below my eyes" in report
+
+
+def test_interactive_referral(runner) -> None:
+    result = runner.invoke(app, ["assess", "-f", "text"], input="n\ny\nn\nn\nn\n")
+    assert result.exit_code == 0
+    report = result.stdout[result.stdout.index("YOUR ERGONOMIC") :]
+    assert "SEE YOUR DOCTOR FIRST" in report
+    assert "STRETCHES" not in report and "STRESS PLAN" not in report
+    assert "call 911" in report
+
+
+def test_end_of_input_stops_cleanly(runner) -> None:
+    result = runner.invoke(app, ["assess"], input="n\nn\n")
+    assert result.exit_code == 130
+    assert "no report was made" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_questions_lists_every_question(runner, kb) -> None:
+    result = runner.invoke(app, ["questions"])
+    assert result.exit_code == 0
+    for question in kb.questions:
+        assert f"{question.id}  [{question.type}" in result.stdout
+
+
+def test_answers_template_round_trips(runner, tmp_path) -> None:
+    template = tmp_path / "answers.yaml"
+    result = runner.invoke(app, ["questions", "--template", str(template)])
+    assert result.exit_code == 0
+    text = template.read_text().replace("\nsymptoms: []", "\nsymptoms: [neck_pain]")
+    text = text.replace("leg_pain_weakness_tingling:\n", "leg_pain_weakness_tingling: no\n")
+    for flag in ("bladder_bowel_control", "fever_nausea_vomiting", "cancer_or_weight_loss"):
+        text = text.replace(f"{flag}:\n", f"{flag}: no\n")
+    template.write_text(text)
+    done = runner.invoke(app, ["assess", "-a", str(template), "-f", "json"])
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["program"] == "open"
+
+
+def test_rules_check_passes_on_the_real_knowledge_base(runner) -> None:
+    result = runner.invoke(app, ["rules", "check"])
+    assert result.exit_code == 0, result.stderr
+    assert "11 symptoms, 24 causes, 42 solutions" in result.stdout
+
+
+def test_rules_check_reports_a_broken_knowledge_base(runner, rules_copy) -> None:
+    path = rules_copy / "symptoms.yaml"
+    path.write_text(
+        path.read_text().replace("addresses: [feet_not_supported]", "addresses: [feet]", 1)
+    )
+    result = runner.invoke(app, ["rules", "check", "--rules", str(rules_copy)])
+    assert result.exit_code == 1
+    assert "rules/symptoms.yaml" in result.stderr and "unknown cause 'feet'" in result.stderr
+
+
+def test_rules_check_finds_unreachable_conclusions(runner, rules_copy) -> None:
+    path = rules_copy / "symptoms.yaml"
+    # A cause that can only be confirmed by two contradictory answers can never be likely.
+    path.write_text(
+        path.read_text().replace(
+            'confirmed_when: {answer: typing_force, is: "yes"}',
+            "confirmed_when: {all: ["
+            '{answer: typing_force, is: "yes"}, {answer: typing_force, is: "no"}]}',
+            1,
+        )
+    )
+    result = runner.invoke(app, ["rules", "check", "--rules", str(rules_copy)])
+    assert result.exit_code == 1
+    assert "cause 'forceful_typing' as likely cannot be concluded" in result.stderr
+
+
+def test_rules_list_shows_the_table(runner) -> None:
+    result = runner.invoke(app, ["rules", "list"])
+    assert result.exit_code == 0
+    assert "cause median_nerve_pressure" in result.stdout
+    assert "solution blink_often" in result.stdout

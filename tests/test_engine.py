@@ -1,0 +1,86 @@
+"""The durable_rules engine: rules built from data, sessions cleaned up, failures surfaced."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from troubleshoot.engine import RULESET, SESSION, Engine, answer_facts
+from troubleshoot.errors import EngineError
+from troubleshoot.model import KnowledgeBase
+from troubleshoot.rulebook import build_rulebook
+
+
+def test_only_the_engine_module_imports_durable_rules() -> None:
+    found = subprocess.run(
+        ["grep", "-rlE", r"^\s*(from|import) durable", str(ROOT / "troubleshoot")],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert [Path(p).name for p in found] == ["engine.py"]
+
+
+def test_rules_are_built_from_the_knowledge_base(kb: KnowledgeBase) -> None:
+    rules = {rule.id for rule in build_rulebook(kb)}
+    for cause in kb.cause:
+        assert {
+            f"cause:{cause}:likely",
+            f"cause:{cause}:possible",
+            f"cause:{cause}:dropped",
+        } <= rules
+    assert "program:screen_clear" in rules and "referral:required" in rules
+
+
+def test_unsure_and_blank_answers_give_no_facts() -> None:
+    facts = list(answer_facts({"a": "not_sure", "b": ["x", "y"], "c": {"neck_pain": 3}, "d": None}))
+    assert facts == [
+        {"t": "answer", "q": "b", "v": "x"},
+        {"t": "answer", "q": "b", "v": "y"},
+        {"t": "answer", "q": "c", "v": 3, "ab": "neck_pain"},
+    ]
+
+
+def test_session_state_is_deleted_after_each_assessment(kb: KnowledgeBase, clear_screen) -> None:
+    engine = Engine(kb)
+    first = engine.evaluate(
+        {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
+    )
+    # The same engine gives the same answer again: nothing left over from the last session.
+    second = engine.evaluate(
+        {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
+    )
+    assert first.conclusions.keys() == second.conclusions.keys()
+    with pytest.raises(Exception, match="309"):  # durable_rules: no such session any more
+        engine._host.get_state(RULESET, SESSION)
+    other = engine.evaluate({**clear_screen, "symptoms": ["eye_strain"]})
+    assert not [k for k in other.conclusions if k[1] == "neck_pain"]
+
+
+def test_every_conclusion_records_its_rules_and_answers(kb: KnowledgeBase, clear_screen) -> None:
+    evaluation = Engine(kb).evaluate(
+        {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_high"}
+    )
+    cause = evaluation.conclusions[("cause", "neck_forward_or_back", "likely", "")]
+    assert cause.rules == ["cause:neck_forward_or_back:likely"]
+    assert {(a.question, a.value) for a in evaluation.because(cause.key)} == {
+        ("monitor_height", "too_high"),
+        ("symptoms", "neck_pain"),
+    }
+    assert evaluation.rules_fired[0].startswith(("program:", "symptom:", "check:"))
+
+
+def test_an_action_error_is_not_swallowed(kb: KnowledgeBase, clear_screen, monkeypatch) -> None:
+    engine = Engine(kb)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("troubleshoot.engine._Run.fire", broken)
+    with pytest.raises(EngineError, match="boom"):
+        engine.evaluate({**clear_screen, "symptoms": ["neck_pain"]})
+    monkeypatch.undo()
+    # The engine is still usable afterwards.
+    assert engine.evaluate({**clear_screen, "symptoms": ["neck_pain"]}).of_kind("symptom")

@@ -1,0 +1,190 @@
+"""Reports: order, safety statements, standalone HTML with a body map, JSON against its schema."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.conftest import ROOT
+from troubleshoot.assessment import Result
+from troubleshoot.model import KnowledgeBase
+from troubleshoot.report import environment, render
+
+SCHEMA = json.loads((ROOT / "docs" / "result-schema.json").read_text())
+FULL = {
+    "symptoms": ["neck_pain", "wrist_pain"],
+    "severity": {"neck_pain": 8},
+    "monitor_height": "too_low",
+    "wrist_posture": "bent_up",
+    "wrist_support": "yes",
+    "stress_level": 7,
+    "stress_symptoms": ["chest_pain"],
+    "mindfulness_unsuitable": "no",
+    "exercise_regularly": "no",
+    "sleep_hours": 7,
+}
+
+
+class _Page(HTMLParser):
+    """Collects what the HTML tests look at."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hit_regions: set[str] = set()
+        self.all_regions: set[str] = set()
+        self.headings: list[str] = []
+        self.external: list[str] = []
+        self.tags: list[str] = []
+        self._in_heading = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.tags.append(tag)
+        if tag == "g" and attributes.get("data-region"):
+            self.all_regions.add(attributes["data-region"] or "")
+            if "hit" in (attributes.get("class") or "").split():
+                self.hit_regions.add(attributes["data-region"] or "")
+        for name in ("src", "href"):
+            value = attributes.get(name) or ""
+            if value and not value.startswith("#"):
+                self.external.append(value)
+        if tag == "link" or (tag == "script"):
+            self.external.append(tag)
+        self._in_heading = tag in ("h1", "h2", "h3")
+        if self._in_heading:
+            self.headings.append("")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_heading:
+            self.headings[-1] += data.strip()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("h1", "h2", "h3"):
+            self._in_heading = False
+
+
+def _page(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+def test_html_is_standalone_and_highlights_exactly_the_reported_regions(run, kb) -> None:
+    result = run(FULL)
+    page = _page(render(result, kb, "html"))
+    assert page.external == []
+    assert page.all_regions == {r.id for r in kb.regions}
+    assert page.hit_regions == {"neck", "wrists_hands"}
+    assert page.tags.count("svg") == 1 and "style" in page.tags
+
+
+def test_html_order_puts_safety_first(run, kb) -> None:
+    page = _page(render(run(FULL), kb, "html"))
+    headings = page.headings
+    assert headings[0] == "Your ergonomic troubleshooting report"
+    assert headings[1] == "Important"
+    assert headings.index("What you reported") < headings.index("Neck pain")
+    assert headings.index("Wrist pain or discomfort") < headings.index("Stretches")
+    assert (
+        headings.index("Stretches") < headings.index("Break plan") < headings.index("Stress plan")
+    )
+    assert headings.index("Stress plan") < headings.index("Healthy habits")
+
+
+def test_referral_report_has_no_program_in_any_format(run, kb) -> None:
+    result = run({**FULL, "bladder_bowel_control": "yes"})
+    for fmt in ("text", "md", "html"):
+        text = render(result, kb, fmt)
+        assert "See your doctor first" in text or "SEE YOUR DOCTOR FIRST" in text
+        for absent in (
+            "Stretches",
+            "STRETCHES",
+            "Stress plan",
+            "Break plan",
+            "Likely",
+            "Deep breathing",
+        ):
+            assert absent not in text, (fmt, absent)
+        assert "call 911" in text
+        assert "not a diagnosis" in text
+    data = json.loads(render(result, kb, "json"))
+    assert data["referral"]["required"] is True
+    assert data["findings"] == [] and data["stretches"] == [] and data["techniques"] == []
+
+
+def test_markdown_report_sections_in_order(run, kb) -> None:
+    text = render(run(FULL), kb, "md")
+    order = [
+        "## Important",
+        "## What you reported",
+        "## Neck pain",
+        "## Wrist pain",
+        "## Desk set-up to change",
+        "## Stretches",
+        "## Break plan",
+        "## Stress plan",
+        "## Healthy habits",
+        "**Emergency:**",
+    ]
+    positions = [text.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    assert text.index("**Urgent:**") < text.index("**See a doctor (Neck pain):**")
+    assert "**Likely:** A neck that often sits too far forward" in text
+    assert "because you said: Screen height: Below my eyes" in text
+    assert "(not checked yet: Daily keyboard time)" in text
+    assert "Ruled out by your answers: no support for the wrists" in text
+
+
+def test_text_report_has_no_markup(run, kb) -> None:
+    text = render(run(FULL), kb, "text")
+    assert "**" not in text and "## " not in text
+    assert "WHAT YOU REPORTED\n-----------------" in text
+
+
+def test_json_matches_the_documented_schema(run, kb) -> None:
+    for answers in (FULL, {**FULL, "leg_pain_weakness_tingling": "yes"}, {}):
+        data = json.loads(render(run(answers, explain=True), kb, "json"))
+        jsonschema.validate(data, SCHEMA)
+    data = json.loads(render(run(FULL, explain=True), kb, "json"))
+    assert data["schema_version"] == 1
+    assert data["referral"] == {
+        "required": False,
+        "red_flags": [],
+        "cleared_by_doctor": None,
+        "screen_complete": True,
+        "message": "",
+    }
+    neck = data["findings"][0]
+    assert neck["causes"][0]["because"][0]["text"].startswith("Screen height")
+    assert neck["solutions"][0]["source"]["file"] == "004_9259f9d98e085ea3.txt"
+    assert data["trace"] and data["rules_fired"][0] == data["trace"][0]["rule"]
+
+
+def test_explain_adds_the_rule_trace(run, kb) -> None:
+    plain = render(run(FULL), kb, "md")
+    explained = render(run(FULL, explain=True), kb, "md")
+    assert "rule trace" not in plain
+    assert "cause:neck_forward_or_back:likely -> cause neck_forward_or_back likely" in explained
+
+
+def test_html_escapes_text(kb: KnowledgeBase, run) -> None:
+    result = run({"symptoms": ["neck_pain"]})
+    env = environment(kb)
+    hostile = Result(**{**result.__dict__, "notice": "<script>alert(1)</script>"})
+    html = env.get_template("report.html").render(r=hostile)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_a_missing_template_value_is_an_error(kb: KnowledgeBase, tmp_path: Path) -> None:
+    import jinja2
+
+    (tmp_path / "t.html").write_text("{{ r.nonexistent }}")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(tmp_path)), undefined=environment(kb).undefined
+    )
+    with pytest.raises(jinja2.UndefinedError):
+        env.get_template("t.html").render(r={})
