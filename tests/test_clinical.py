@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -151,3 +152,13 @@ def test_an_unanswered_screen_withholds_the_program(run) -> None:
     assert result.program == "screen_incomplete"
     assert not result.findings and not result.stretches
     assert result.referral.screen_complete is False
+
+
+@pytest.mark.parametrize("flag", FLAGS)
+def test_each_red_flag_alone_is_a_referral(flag: str) -> None:
+    answers = {**_answers([flag], ["back_pain"], {"stress_level": 9}), "cleared_by_doctor": "no"}
+    result = assess(KB, answers)
+    assert result.program == "referral"
+    assert [f.id for f in result.referral.red_flags] == [flag]
+    assert result.referral.cleared_by_doctor is False
+    assert not result.findings and not result.techniques and not result.stretches
