@@ -107,34 +107,33 @@ def test_unknown_format(runner, tmp_path) -> None:
 
 
 def test_interactive_assessment(runner) -> None:
-    typed = (
-        "\n".join(
-            [
-                "n",
-                "n",
-                "n",
-                "n",
-                "?",
-                "3",
-                "b",
-                "3",
-                "12",
-                "8",
-                "2",
-                "x",
-                "2",
-                "3",
-                "1",
-                "1",
-                "1",
-                "7",
-                "2",
-                "",
-                "",
-            ]
-        )
-        + "\n"
-    )
+    replies = [
+        "n",
+        "n",
+        "n",
+        "n",
+        "?",
+        "3",
+        "b",
+        "3",
+        "12",
+        "8",
+        "2",
+    ]  # safety, "?", neck pain, back, 8/10, 1-4 weeks
+    replies += ["1", "x", "2"]  # screen straight ahead; height: an invalid reply, then too low
+    replies += [
+        "1",
+        "2",
+        "1",
+        "1",
+        "2",
+        "2",
+        "1",
+        "1",
+        "1",
+    ]  # phone, glare, distance, papers, times, phone items
+    replies += ["1", "1", "1", "7", "2", ""]  # stress, habits (the weight question is optional)
+    typed = "\n".join(replies) + "\n"
     result = runner.invoke(app, ["assess", "--format", "md"], input=typed)
     assert result.exit_code == 0, result.stdout + result.stderr
     out = result.stdout

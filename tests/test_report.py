@@ -19,7 +19,7 @@ FULL = {
     "symptoms": ["neck_pain", "wrist_pain"],
     "severity": {"neck_pain": 8},
     "monitor_height": "too_low",
-    "wrist_posture": "bent_up",
+    "wrist_posture": ["bent_up"],
     "wrist_support": "yes",
     "stress_level": 7,
     "stress_symptoms": ["chest_pain"],
@@ -79,7 +79,7 @@ def test_html_is_standalone_and_highlights_exactly_the_reported_regions(run, kb)
     assert page.external == []
     assert page.all_regions == {r.id for r in kb.regions}
     assert page.hit_regions == {"neck", "wrists_hands"}
-    assert page.tags.count("svg") == 1 and "style" in page.tags
+    assert page.tags.count("svg") == 2 and "style" in page.tags  # body map and workstation chart
 
 
 def test_html_order_puts_safety_first(run, kb) -> None:
@@ -188,3 +188,40 @@ def test_a_missing_template_value_is_an_error(kb: KnowledgeBase, tmp_path: Path)
     )
     with pytest.raises(jinja2.UndefinedError):
         env.get_template("t.html").render(r={})
+
+
+def test_workstation_score_section_explains_itself(run, kb) -> None:
+    answers = {
+        **FULL,
+        "monitor_height": "too_high",
+        "screen_glare": "yes",
+        "screen_daily": "over_4h",
+        "phone_reach": "within_reach",
+        "phone_use": "between_ear_and_shoulder",
+        "phone_daily": "over_4h",
+    }
+    # monitor 3 + 1 (glare) + 1 (screen time) = 5, phone 1 + 2 + 1 = 4: grid[4][5] = 6 at least
+    result = run(answers)
+    assert result.rosa is not None and result.rosa["action_level_reached"] is True
+    assert result.risk["level"] == "high"
+    html = render(result, kb, "html")
+    assert 'aria-labelledby="rosa-chart-title rosa-chart-desc"' in html
+    assert "Monitor and telephone: incomplete" in html  # other items are unanswered
+    assert result.rosa["final_range"][0] == 6
+    md = render(result, kb, "md")
+    section = md[md.index("## Workstation score (ROSA)") : md.index("## Stretches")]
+    assert "change needed soon" in section
+    assert "lower than an observer" not in section  # our own wording is used, see the note
+    assert "rate mouse and keyboard strain" in section
+    assert "The screen is too high, so you tip your head back. (+3)" in section
+    assert "What to do: Set the screen height" in section
+
+
+def test_risk_level_is_in_every_format(run, kb) -> None:
+    result = run({"symptoms": ["neck_pain"], "monitor_height": "too_low"})
+    assert result.risk["level"] == "medium"
+    assert "Risk level: Medium" in render(result, kb, "md")
+    assert "RISK LEVEL: MEDIUM" in render(result, kb, "text").upper()
+    assert "Risk level: Medium" in render(result, kb, "html")
+    referral = run({"symptoms": ["neck_pain"], "leg_pain_weakness_tingling": "yes"})
+    assert referral.risk["level"] == "referral" and referral.rosa is None

@@ -1,12 +1,9 @@
-"""Build an assessment result from the engine's conclusions: ordered, explained, report-ready.
-
-The result is plain frozen data; `Result.to_dict()` is the JSON document (schema_version 1,
-described in docs/result-schema.json).
-"""
+"""Assess answers: compute the workstation score, run the engine, and build the ordered,
+explained result (troubleshoot.result) from its conclusions."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
 
@@ -14,169 +11,29 @@ from troubleshoot import __version__
 from troubleshoot.conditions import UNSURE, Answers
 from troubleshoot.engine import AnswerRef, Derived, Engine, Evaluation, Key
 from troubleshoot.model import KnowledgeBase, SourceRef
+from troubleshoot.result import (
+    SCHEMA_VERSION,
+    AdviceItem,
+    Because,
+    CauseItem,
+    CheckItem,
+    Finding,
+    HabitItem,
+    RedFlagItem,
+    Referral,
+    Reported,
+    Result,
+    SolutionItem,
+    Source,
+    StretchItem,
+    TechniqueItem,
+)
+from troubleshoot.rosa import RosaScore, score
 
-SCHEMA_VERSION = 1
 DEFAULT_EMERGENCY_NUMBER = "911"
 LEVEL_ORDER = {"urgent": 0, "doctor": 1, "info": 2}
 STATUS_ORDER = {"likely": 0, "possible": 1, "general": 2}
 HABIT_ORDER = {"focus": 0, "general": 1, "keep_up": 2}
-
-
-@dataclass(frozen=True)
-class Because:
-    question: str
-    answer: str | int | float
-    about: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Source:
-    file: str
-    section: str
-
-
-@dataclass(frozen=True)
-class RedFlagItem:
-    id: str
-    text: str
-    source: Source
-
-
-@dataclass(frozen=True)
-class Referral:
-    required: bool
-    red_flags: tuple[RedFlagItem, ...]
-    cleared_by_doctor: bool | None
-    screen_complete: bool
-    message: str
-
-
-@dataclass(frozen=True)
-class Reported:
-    symptom: str
-    name: str
-    regions: tuple[str, ...]
-    severity: int | float | None
-    duration: str | None
-
-
-@dataclass(frozen=True)
-class CauseItem:
-    id: str
-    text: str
-    status: str  # likely | possible | dropped
-    because: tuple[Because, ...]
-    unanswered: tuple[str, ...]  # labels of questions that could still decide it
-    source: Source
-    rules: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SolutionItem:
-    id: str
-    text: str
-    priority: str  # likely | possible | general
-    for_causes: tuple[str, ...]
-    because: tuple[Because, ...]
-    stretches: tuple[str, ...]
-    source: Source
-    rules: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Finding:
-    symptom: str
-    name: str
-    regions: tuple[str, ...]
-    causes: tuple[CauseItem, ...]
-    ruled_out: tuple[CauseItem, ...]
-    solutions: tuple[SolutionItem, ...]
-    source: Source
-
-
-@dataclass(frozen=True)
-class AdviceItem:
-    id: str
-    level: str
-    scope: str
-    text: str
-    about: str
-    about_name: str
-    because: tuple[Because, ...]
-    source: Source
-
-
-@dataclass(frozen=True)
-class CheckItem:
-    id: str
-    area: str
-    status: str
-    guidance: str
-    because: tuple[Because, ...]
-    source: Source
-
-
-@dataclass(frozen=True)
-class StretchItem:
-    id: str
-    name: str
-    regions: tuple[str, ...]
-    steps: tuple[str, ...]
-    caution: str
-    helps_with: tuple[str, ...]
-    source: Source
-
-
-@dataclass(frozen=True)
-class TechniqueItem:
-    id: str
-    name: str
-    summary: str
-    steps: tuple[str, ...]
-    caution: str
-    source: Source
-
-
-@dataclass(frozen=True)
-class HabitItem:
-    id: str
-    name: str
-    advice: str
-    status: str  # focus | keep_up | general
-    because: tuple[Because, ...]
-    source: Source
-
-
-@dataclass(frozen=True)
-class Result:
-    schema_version: int
-    tool_version: str
-    kb_version: str
-    program: str  # open | referral | screen_incomplete
-    referral: Referral
-    reported: tuple[Reported, ...]
-    regions: tuple[str, ...]
-    advice: tuple[AdviceItem, ...]
-    findings: tuple[Finding, ...]
-    desk_checks: tuple[CheckItem, ...]
-    stretches: tuple[StretchItem, ...]
-    break_plan: dict[str, Any] | None
-    posture: tuple[dict[str, Any], ...]
-    stress: dict[str, Any] | None
-    techniques: tuple[TechniqueItem, ...]
-    habits: tuple[HabitItem, ...]
-    emergency: dict[str, str]
-    notice: str
-    answers: dict[str, Any]
-    rules_fired: tuple[str, ...]
-    trace: tuple[dict[str, Any], ...] = field(default=())
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        if not self.trace:
-            del data["trace"]
-        return data
 
 
 @lru_cache(maxsize=4)
@@ -191,8 +48,15 @@ def assess(
     explain: bool = False,
 ) -> Result:
     """Evaluate validated answers and build the result."""
-    evaluation = engine_for(kb).evaluate(answers)
-    return _Builder(kb, answers, evaluation, emergency_number).build(explain)
+    workstation = score(kb.rosa, answers) if kb.rosa else None
+    # The workstation score is computed here, once; the rules see its outcome as a fact.
+    facts = (
+        [{"t": "rosa", "n": "action_level"}]
+        if workstation and workstation.action_level_reached
+        else []
+    )
+    evaluation = engine_for(kb).evaluate(answers, facts)
+    return _Builder(kb, answers, evaluation, emergency_number, workstation).build(explain)
 
 
 def _source(ref: SourceRef) -> Source:
@@ -201,8 +65,14 @@ def _source(ref: SourceRef) -> Source:
 
 class _Builder:
     def __init__(
-        self, kb: KnowledgeBase, answers: Answers, evaluation: Evaluation, number: str
+        self,
+        kb: KnowledgeBase,
+        answers: Answers,
+        evaluation: Evaluation,
+        number: str,
+        workstation: RosaScore | None,
     ) -> None:
+        self.workstation = workstation
         self.kb = kb
         self.answers = answers
         self.ev = evaluation
@@ -277,6 +147,8 @@ class _Builder:
             habits=self._habits(),
             emergency={"number": self.number, "text": self.fill(emergency.text)},
             notice=notes["not_a_diagnosis"].text,
+            risk=self._risk(),
+            rosa=self._rosa() if program_open else None,
             answers=dict(self.answers),
             rules_fired=tuple(self.ev.rules_fired),
             trace=tuple(
@@ -291,6 +163,83 @@ class _Builder:
             if explain
             else (),
         )
+
+    def _risk(self) -> dict[str, str]:
+        found = {d.id for d in self.ev.of_kind("risk")}
+        for level in self.kb.risk_levels:
+            if level.id in found:
+                return {"level": level.id, "name": level.name, "description": level.description}
+        return {"level": "unknown", "name": "Unknown", "description": "No risk level applied."}
+
+    def _fix(self, kind: str, item_id: str) -> dict[str, Any]:
+        if kind == "check":
+            check = self.kb.check[item_id]
+            return {
+                "kind": kind,
+                "id": item_id,
+                "text": check.guidance,
+                "source": asdict(_source(check.source)),
+            }
+        solution = self.kb.solution[item_id]
+        return {
+            "kind": kind,
+            "id": item_id,
+            "text": solution.text,
+            "source": asdict(_source(solution.source)),
+        }
+
+    def _label(self, question_id: str) -> str:
+        question = self.kb.question.get(question_id)
+        return question.label if question else question_id
+
+    def _rosa(self) -> dict[str, Any] | None:
+        rosa, scored = self.kb.rosa, self.workstation
+        if rosa is None or scored is None or not scored.answered:
+            return None
+        sections = {s.id: s for s in rosa.sections}
+        items = [
+            {
+                "id": item.id,
+                "name": item.name,
+                "section": item.section,
+                "section_name": sections[item.section].name if item.section in sections else "",
+                "score": item.score,
+                "range": [item.low, item.high],
+                "best": item.best,
+                "complete": item.complete,
+                "duration": item.duration,
+                "findings": [
+                    {
+                        "points": f.points,
+                        "text": f.text,
+                        "fixes": [self._fix(x.kind, x.id) for x in f.fixes],
+                    }
+                    for f in item.findings
+                ],
+                "missing": [self._label(q) for q in item.missing],
+            }
+            for item in scored.items
+        ]
+        return {
+            "final": scored.final,
+            "final_range": list(scored.final_range),
+            "chair": scored.chair,
+            "monitor_phone": scored.monitor_phone,
+            "mouse_keyboard": scored.mouse_keyboard,
+            "peripherals_monitor": scored.peripherals_monitor,
+            "items": items,
+            "complete": scored.complete,
+            "action_level": scored.action_level,
+            "action_level_reached": scored.action_level_reached,
+            "missing": [self._label(q) for q in scored.missing],
+            "durations": scored.durations,
+            "sections": [
+                {"id": s.id, "name": s.name, "score": getattr(scored, s.id, None)}
+                for s in rosa.sections
+            ],
+            "action_text": rosa.action_text,
+            "self_report_note": rosa.self_report_note,
+        }
 
     def _in_kb_order(self, kind: str, index: dict[str, Any]) -> list[Derived]:
         order = {item_id: n for n, item_id in enumerate(index)}

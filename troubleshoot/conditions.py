@@ -14,8 +14,18 @@ from typing import Any, TypeAlias
 UNSURE = "not_sure"
 COMPARISONS = ("gte", "gt", "lte", "lt")
 ANSWER_OPS = ("is", "in", *COMPARISONS)
-FACT_KINDS = ("symptom", "check", "factor", "solution", "advice")
-CHECK_STATUSES = ("failed", "passed")
+FACT_KINDS = (
+    "symptom",
+    "check",
+    "factor",
+    "solution",
+    "advice",
+    "cause",
+    "referral",
+    "rosa",
+    "program",
+)
+STATUSES = {"check": ("failed", "passed"), "cause": ("likely", "possible", "dropped")}
 
 AnswerValue: TypeAlias = str | int | float | list[str] | dict[str, Any]
 Answers: TypeAlias = Mapping[str, AnswerValue]
@@ -111,11 +121,13 @@ def parse_condition(raw: Any) -> Condition:
         status = raw.get("is")
         if keys - {kind, "is"}:
             raise ConditionSyntaxError(f"unexpected keys {sorted(keys - {kind, 'is'})}")
-        if kind == "check" and status not in CHECK_STATUSES:
-            raise ConditionSyntaxError("a check test needs 'is: failed' or 'is: passed'")
-        if kind != "check" and status is not None:
+        allowed = STATUSES.get(kind)
+        if allowed and status not in allowed:
+            raise ConditionSyntaxError(f"a {kind} test needs 'is:' one of {', '.join(allowed)}")
+        if not allowed and status is not None:
             raise ConditionSyntaxError(f"a {kind} test takes no 'is'")
-        return FactTest(kind, _ids(raw[kind], kind), status)
+        ids = () if raw[kind] == "any" else _ids(raw[kind], kind)  # () matches any id
+        return FactTest(kind, ids, status)
     raise ConditionSyntaxError(f"unknown condition {raw!r}")
 
 
@@ -191,5 +203,8 @@ def holds(condition: Condition, answers: Answers, facts: frozenset[tuple[str, st
     if isinstance(condition, AnswerMissing):
         return not any(value != UNSURE for value in answer_values(answers, condition))
     return any(
-        (condition.kind, fact_id, condition.status or "") in facts for fact_id in condition.ids
+        kind == condition.kind
+        and (not condition.ids or fact_id in condition.ids)
+        and (condition.status is None or status == condition.status)
+        for kind, fact_id, status in facts
     )

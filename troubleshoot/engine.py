@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +130,9 @@ def _value_test(atom: AnswerTest) -> dict[str, Any]:
 def _test(atom: AnswerTest | AnswerMissing | FactTest, *more: AnswerTest) -> dict[str, Any]:
     """A durable_rules test matching one fact; `more` adds tests on the same answer."""
     if isinstance(atom, FactTest):
-        tests = [{"t": atom.kind}, _one_of("n", atom.ids)]
+        tests = [{"t": atom.kind}]
+        if atom.ids:
+            tests.append(_one_of("n", atom.ids))
         if atom.status:
             tests.append({"st": atom.status})
         return {"$and": tests}
@@ -176,7 +178,7 @@ class Engine:
             for rule in self.rules
             for atom in (*rule.when, *rule.unless)
             if isinstance(atom, FactTest)
-            for fact_id in atom.ids
+            for fact_id in (atom.ids or ("*",))
         }
         self._single_valued = {q.id for q in kb.questions if q.type != "multi"}
         self._host = _QuietHost()
@@ -209,12 +211,13 @@ class Engine:
 
         return run
 
-    def evaluate(self, answers: Answers) -> Evaluation:
+    def evaluate(self, answers: Answers, facts: Iterable[dict[str, Any]] = ()) -> Evaluation:
+        """Run one assessment: the answers plus other input facts (e.g. the workstation score)."""
         with self._lock:
             run = _Run()
             self._run = run
             try:
-                for fact in answer_facts(answers):
+                for fact in (*answer_facts(answers), *facts):
                     self._assert(fact, input_fact=True)
                 self._assert({"t": "phase"}, input_fact=False)
                 state = self._host.get_state(RULESET, SESSION)
@@ -270,7 +273,9 @@ class _Run:
             elif fact.get("t") not in GATE_KINDS and fact.get("t") != "phase":
                 derived.supports.add((fact["t"], fact["n"], fact.get("st", ""), fact.get("ab", "")))
         self.trace.append(Firing(rule.id, key, tuple(_describe(f) for f in facts), new))
-        tested = {(then.kind, then.id, then.status), (then.kind, then.id, "")}
+        tested = {
+            (then.kind, item, status) for item in (then.id, "*") for status in (then.status, "")
+        }
         if new and tested & consumed:
             # Not "id": durable_rules takes an `id` field as the fact's identity.
             derived_fact: dict[str, Any] = {"t": then.kind, "n": then.id}

@@ -6,6 +6,7 @@ together, so one `troubleshoot rules check` run shows everything to fix.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -41,6 +42,7 @@ from troubleshoot.model import (
     Posture,
     Question,
     Region,
+    RiskLevel,
     Section,
     Solution,
     SourceDocument,
@@ -50,6 +52,7 @@ from troubleshoot.model import (
     Symptom,
     Technique,
 )
+from troubleshoot.rosa import Rosa, parse_rosa
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REQUIRED_QUESTIONS = {"symptoms": "multi", "cleared_by_doctor": "yes_no"}
@@ -223,6 +226,10 @@ class _Loader:
             "factor": {f["id"] for f in raw["factors"]},
             "solution": {x["id"] for s in symptoms_raw for x in s["solutions"]},
             "advice": {a["id"] for a in raw["advice"]},
+            "cause": {c["id"] for s in symptoms_raw for c in s["causes"]},
+            "referral": {"required", "screen_incomplete"},
+            "rosa": {"action_level"},
+            "program": {"open"},
         }
         questions = tuple(self._question(q, symptoms_raw) for q in raw["questions"])
         self.questions = {q.id: q for q in questions}
@@ -258,7 +265,45 @@ class _Loader:
             },
         )
         self._cross_check(kb, raw)
-        return kb
+        risk_levels = tuple(
+            RiskLevel(
+                r["id"],
+                r["name"],
+                r["description"],
+                self._condition(r["when"], "risk_levels", r["id"], field="when"),
+            )
+            for r in raw["risk_levels"]
+        )
+        self._unique("risk_levels", [(r.id, ()) for r in risk_levels])
+        rosa = self._rosa(raw["rosa"], kb) if "rosa" in raw else None
+        return dataclasses.replace(kb, rosa=rosa, risk_levels=risk_levels)
+
+    def _rosa(self, raw: dict[str, Any], kb: KnowledgeBase) -> Rosa:
+        self._source(raw["source"], "rosa")
+        for entry in (*raw["items"], *raw["grids"]):
+            self._source(entry["source"], "rosa", entry["id"])
+        for device in raw["devices"]:
+            for question in (device["daily"], device["continuous"]):
+                if question not in kb.question:
+                    self.problems.append(
+                        f"{self._where('rosa', device['id'])}: unknown question '{question}'"
+                    )
+
+        def condition(value: Any, item: str, field: str) -> Condition:
+            where = self._where("rosa", item)
+            try:
+                parsed = parse_condition(value)
+            except ConditionSyntaxError as error:
+                self.problems.append(f"{where}: {field}: {error}")
+                return FactTest("symptom", ())
+            self._check_condition(parsed, where, answers_only=True, field=field)
+            return parsed
+
+        def problem(item: str, message: str) -> None:
+            self.problems.append(f"{self._where('rosa', item)}: {message}")
+
+        known = {"check": set(kb.check), "solution": set(kb.solution), "region": self.region_ids}
+        return parse_rosa(raw, condition, problem, known)
 
     def _source(self, raw: dict[str, str], section: str, *ids: str) -> SourceRef:
         ref = SourceRef(raw["file"], raw["section"].rstrip(":"))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from troubleshoot.conditions import Condition, questions_used
+from troubleshoot.rosa import Rosa
 
 QUESTION_TYPES = ("yes_no", "choice", "multi", "scale", "number")
 
@@ -168,6 +169,14 @@ class Habit:
 
 
 @dataclass(frozen=True)
+class RiskLevel:
+    id: str
+    name: str
+    description: str
+    when: Condition
+
+
+@dataclass(frozen=True)
 class Posture:
     id: str
     title: str
@@ -233,6 +242,8 @@ class KnowledgeBase:
     break_plan: BreakPlan
     posture: tuple[Posture, ...]
     notes: dict[str, Statement] = field(default_factory=dict)  # stretch tips, stress plan, ...
+    rosa: Rosa | None = None
+    risk_levels: tuple[RiskLevel, ...] = ()
 
     @cached_property
     def question(self) -> dict[str, Question]:

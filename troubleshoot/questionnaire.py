@@ -39,8 +39,14 @@ def relevant_questions(
     """Follow-up questions the reported symptoms need (every one with `workstation`)."""
     reported = answers.get("symptoms")
     needed: set[str] = set()
+    regions: set[str] = set()
     for symptom in reported if isinstance(reported, list) else []:
         needed |= kb.questions_for_symptom.get(symptom, frozenset())
+        regions |= set(kb.symptom[symptom].regions) if symptom in kb.symptom else set()
+    # The workstation-score items for the body regions that hurt are asked too.
+    for section in kb.rosa.sections if kb.rosa else ():
+        if regions & set(section.regions):
+            needed |= kb.rosa.questions(section.id) if kb.rosa else set()
     if workstation:
         needed |= {q.id for q in kb.questions if q.section == "follow_up"}
     return needed

@@ -194,7 +194,11 @@ def check_reachability(kb: KnowledgeBase) -> list[str]:
 
 
 def _unused_questions(kb: KnowledgeBase) -> list[str]:
-    used = {flag.id for flag in kb.red_flags} | STRUCTURAL
+    used = (
+        {flag.id for flag in kb.red_flags}
+        | STRUCTURAL
+        | (kb.rosa.questions() if kb.rosa else set())
+    )
     for rule in build_rulebook(kb):
         used |= {
             a.question

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import jinja2
 
-from troubleshoot.assessment import Result
 from troubleshoot.errors import ReportError
 from troubleshoot.knowledge import PACKAGE_DIR
 from troubleshoot.model import KnowledgeBase
+from troubleshoot.result import Result
 
 FORMATS = ("terminal", "text", "md", "html", "json")
 TEMPLATES = {

@@ -249,6 +249,10 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
             f"advice:{advice.id}", advice.when, Conclusion("advice", advice.id), gate
         )
 
+    # Risk level: every level whose condition holds is concluded; the result takes the first.
+    for level in kb.risk_levels:
+        rules += _from_condition(f"risk:{level.id}", level.when, Conclusion("risk", level.id))
+
     _check_stratified(rules)
     return tuple(rules)
 

@@ -1,0 +1,171 @@
+"""The assessment result: plain frozen data, ready for every report format.
+
+`Result.to_dict()` is the JSON document (schema_version 1, described in
+docs/result-schema.json).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Because:
+    question: str
+    answer: str | int | float
+    about: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Source:
+    file: str
+    section: str
+
+
+@dataclass(frozen=True)
+class RedFlagItem:
+    id: str
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Referral:
+    required: bool
+    red_flags: tuple[RedFlagItem, ...]
+    cleared_by_doctor: bool | None
+    screen_complete: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Reported:
+    symptom: str
+    name: str
+    regions: tuple[str, ...]
+    severity: int | float | None
+    duration: str | None
+
+
+@dataclass(frozen=True)
+class CauseItem:
+    id: str
+    text: str
+    status: str  # likely | possible | dropped
+    because: tuple[Because, ...]
+    unanswered: tuple[str, ...]  # labels of questions that could still decide it
+    source: Source
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SolutionItem:
+    id: str
+    text: str
+    priority: str  # likely | possible | general
+    for_causes: tuple[str, ...]
+    because: tuple[Because, ...]
+    stretches: tuple[str, ...]
+    source: Source
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    symptom: str
+    name: str
+    regions: tuple[str, ...]
+    causes: tuple[CauseItem, ...]
+    ruled_out: tuple[CauseItem, ...]
+    solutions: tuple[SolutionItem, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class AdviceItem:
+    id: str
+    level: str
+    scope: str
+    text: str
+    about: str
+    about_name: str
+    because: tuple[Because, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    id: str
+    area: str
+    status: str
+    guidance: str
+    because: tuple[Because, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class StretchItem:
+    id: str
+    name: str
+    regions: tuple[str, ...]
+    steps: tuple[str, ...]
+    caution: str
+    helps_with: tuple[str, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class TechniqueItem:
+    id: str
+    name: str
+    summary: str
+    steps: tuple[str, ...]
+    caution: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class HabitItem:
+    id: str
+    name: str
+    advice: str
+    status: str  # focus | keep_up | general
+    because: tuple[Because, ...]
+    source: Source
+
+
+@dataclass(frozen=True)
+class Result:
+    schema_version: int
+    tool_version: str
+    kb_version: str
+    program: str  # open | referral | screen_incomplete
+    referral: Referral
+    reported: tuple[Reported, ...]
+    regions: tuple[str, ...]
+    advice: tuple[AdviceItem, ...]
+    findings: tuple[Finding, ...]
+    desk_checks: tuple[CheckItem, ...]
+    stretches: tuple[StretchItem, ...]
+    break_plan: dict[str, Any] | None
+    posture: tuple[dict[str, Any], ...]
+    stress: dict[str, Any] | None
+    techniques: tuple[TechniqueItem, ...]
+    habits: tuple[HabitItem, ...]
+    emergency: dict[str, str]
+    notice: str
+    risk: dict[str, str]
+    rosa: dict[str, Any] | None
+    answers: dict[str, Any]
+    rules_fired: tuple[str, ...]
+    trace: tuple[dict[str, Any], ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if not self.trace:
+            del data["trace"]
+        return data

@@ -1,0 +1,467 @@
+"""The workstation score (ROSA): its data types, how they are read from rules/rosa.yaml, and
+the one place the score is computed.
+
+Every item is the highest matching base option plus its modifiers, plus a duration modifier
+(the worse of the daily and continuous bands) where the item has one, clamped to its range.
+Grids combine items into section scores and sections into the final 1-10 score. An item that
+cannot be decided from the answers is incomplete; the score then lists the missing answers
+instead of guessing. Because every grid is non-decreasing, the missing answers bound the
+score to a range, and the action level can still be decided when the whole range is on one side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from troubleshoot.conditions import Answers, Condition, holds, questions_used
+
+NO_FACTS: frozenset[tuple[str, str, str]] = frozenset()
+
+
+@dataclass(frozen=True)
+class Fix:
+    kind: str  # check | solution
+    id: str
+
+
+@dataclass(frozen=True)
+class Option:
+    points: int
+    when: Condition
+    finding: str = ""
+    fixes: tuple[Fix, ...] = ()
+
+
+@dataclass(frozen=True)
+class Modifier:
+    points: int
+    when: Condition
+    not_when: Condition
+    finding: str
+    fixes: tuple[Fix, ...] = ()
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    name: str
+    best: int
+    base: tuple[Option, ...]
+    modifiers: tuple[Modifier, ...]
+    clamp: tuple[int, int] | None = None
+    duration: str | None = None
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    name: str
+    daily: str
+    continuous: str
+
+
+@dataclass(frozen=True)
+class Axis:
+    kind: str  # sum | item | grid
+    refs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Grid:
+    id: str
+    name: str
+    rows: Axis
+    columns: Axis
+    row_values: tuple[int, ...]
+    column_values: tuple[int, ...]
+    cells: tuple[tuple[int, ...], ...]
+    add_duration: str | None = None
+    clamp: tuple[int, int] | None = None
+
+    def lookup(self, row: int, column: int) -> int:
+        row = min(max(row, self.row_values[0]), self.row_values[-1])
+        column = min(max(column, self.column_values[0]), self.column_values[-1])
+        return self.cells[self.row_values.index(row)][self.column_values.index(column)]
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    name: str
+    grid: str
+    items: tuple[str, ...]
+    regions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rosa:
+    action_level: int
+    action_text: str
+    self_report_note: str
+    bands: Mapping[str, Mapping[str, int]]
+    devices: tuple[Device, ...]
+    sections: tuple[Section, ...]
+    items: tuple[Item, ...]
+    grids: tuple[Grid, ...]
+
+    def item(self, item_id: str) -> Item:
+        return next(i for i in self.items if i.id == item_id)
+
+    def grid(self, grid_id: str) -> Grid:
+        return next(g for g in self.grids if g.id == grid_id)
+
+    def device(self, device_id: str) -> Device:
+        return next(d for d in self.devices if d.id == device_id)
+
+    def item_questions(self, item_id: str) -> set[str]:
+        """Questions behind one item, its own duration included."""
+        item = self.item(item_id)
+        used: set[str] = set()
+        for option in item.base:
+            used |= questions_used(option.when)
+        for modifier in item.modifiers:
+            used |= questions_used(modifier.when) | questions_used(modifier.not_when)
+        if item.duration:
+            device = self.device(item.duration)
+            used |= {device.daily, device.continuous}
+        return used
+
+    def questions(self, section_id: str | None = None) -> set[str]:
+        """Questions behind a section's items (with their durations), or behind all of them."""
+        chosen = [s for s in self.sections if section_id in (None, s.id)]
+        used: set[str] = set()
+        for section in chosen:
+            for item_id in section.items:
+                used |= self.item_questions(item_id)
+            grid = self.grid(section.grid)
+            if grid.add_duration:
+                device = self.device(grid.add_duration)
+                used |= {device.daily, device.continuous}
+        return used
+
+
+# -- scoring --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    points: int
+    text: str
+    fixes: tuple[Fix, ...]
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    id: str
+    name: str
+    section: str
+    score: int | None  # None while incomplete
+    low: int  # the score lies in [low, high] whatever the missing answers turn out to be
+    high: int
+    best: int
+    findings: tuple[Finding, ...]
+    duration: int | None
+    complete: bool
+    missing: tuple[str, ...]  # question ids that would decide it
+
+
+@dataclass(frozen=True)
+class RosaScore:
+    final: int | None
+    final_range: tuple[int, int]
+    chair: int | None
+    monitor_phone: int | None
+    mouse_keyboard: int | None
+    peripherals_monitor: int | None
+    items: tuple[ItemScore, ...]
+    durations: dict[str, int | None]
+    complete: bool
+    action_level_reached: bool | None
+    action_level: int
+    answered: bool
+    missing: tuple[str, ...] = field(default=())
+
+
+def duration_modifier(rosa: Rosa, device: Device, answers: Answers) -> int | None:
+    """The worse of the daily and continuous bands; None while that is still unknown."""
+    low, high = duration_range(rosa, device, answers)
+    return low if low == high else None
+
+
+def duration_range(rosa: Rosa, device: Device, answers: Answers) -> tuple[int, int]:
+    bands = [
+        rosa.bands["daily"].get(str(answers.get(device.daily))),
+        rosa.bands["continuous"].get(str(answers.get(device.continuous))),
+    ]
+    known = [band for band in bands if band is not None]
+    if 1 in known or len(known) == 2:
+        return max(known), max(known)
+    return (max(known, default=-1), 1)
+
+
+def _clamp(value: int, limits: tuple[int, int] | None) -> int:
+    return min(max(value, limits[0]), limits[1]) if limits else value
+
+
+def _item(rosa: Rosa, item: Item, section: str, answers: Answers) -> ItemScore:
+    matched = [o for o in item.base if holds(o.when, answers, NO_FACTS)]
+    base_questions: set[str] = set()
+    for option in item.base:
+        base_questions |= questions_used(option.when)
+    undecided_base = not matched or any(
+        answers.get(q) in (None, "not_sure") for q in base_questions
+    )
+    missing: set[str] = set()
+    findings: list[Finding] = []
+    if matched:
+        base_low = max(o.points for o in matched)
+        findings += [
+            Finding(o.points, o.finding, o.fixes)
+            for o in matched
+            if o.points == base_low and o.finding
+        ]
+    else:
+        base_low = min(o.points for o in item.base)
+        missing |= base_questions
+    top = max(o.points for o in item.base)
+    base_high = top if undecided_base and base_low < top else base_low
+    low = base_low
+    high = base_high
+    for modifier in item.modifiers:
+        if holds(modifier.when, answers, NO_FACTS):
+            low += modifier.points
+            high += modifier.points
+            findings.append(Finding(modifier.points, modifier.finding, modifier.fixes))
+        elif not holds(modifier.not_when, answers, NO_FACTS):
+            high += modifier.points
+            missing |= questions_used(modifier.when) | questions_used(modifier.not_when)
+    duration = None
+    if item.duration:
+        device = rosa.device(item.duration)
+        d_low, d_high = duration_range(rosa, device, answers)
+        duration = d_low if d_low == d_high else None
+        if duration is None:
+            missing |= {device.daily, device.continuous}
+        low, high = low + d_low, high + d_high
+    low, high = _clamp(low, item.clamp), _clamp(high, item.clamp)
+    complete = bool(matched) and not missing
+    unanswered = tuple(sorted(q for q in missing if answers.get(q) in (None, "not_sure")))
+    return ItemScore(
+        item.id,
+        item.name,
+        section,
+        low if complete else None,
+        low,
+        high,
+        item.best,
+        tuple(findings),
+        duration,
+        complete,
+        unanswered or tuple(sorted(missing)),
+    )
+
+
+def score(rosa: Rosa, answers: Answers) -> RosaScore:
+    """Score a workstation from the answers. Never guesses a missing answer: an incomplete
+    score is reported as a range, and the action level is decided only when the range allows."""
+    section_of = {i: s.id for s in rosa.sections for i in s.items}
+    items = {
+        item.id: _item(rosa, item, section_of.get(item.id, ""), answers) for item in rosa.items
+    }
+    durations = {d.id: duration_modifier(rosa, d, answers) for d in rosa.devices}
+    ranges: dict[str, tuple[int, int]] = {}
+
+    def axis(value: Axis) -> tuple[int, int]:
+        parts = (
+            [grid_range(ref) for ref in value.refs]
+            if value.kind == "grid"
+            else [(items[ref].low, items[ref].high) for ref in value.refs]
+        )
+        return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+    def grid_range(grid_id: str) -> tuple[int, int]:
+        # Every grid is non-decreasing in both axes, so bounds map to bounds.
+        if grid_id not in ranges:
+            grid = rosa.grid(grid_id)
+            (row_low, row_high), (col_low, col_high) = axis(grid.rows), axis(grid.columns)
+            low, high = grid.lookup(row_low, col_low), grid.lookup(row_high, col_high)
+            if grid.add_duration:
+                d_low, d_high = duration_range(rosa, rosa.device(grid.add_duration), answers)
+                low, high = low + d_low, high + d_high
+            ranges[grid_id] = (_clamp(low, grid.clamp), _clamp(high, grid.clamp))
+        return ranges[grid_id]
+
+    def exact(grid_id: str) -> int | None:
+        low, high = grid_range(grid_id)
+        return low if low == high and complete_grid(grid_id) else None
+
+    def complete_grid(grid_id: str) -> bool:
+        grid = rosa.grid(grid_id)
+        refs = [*grid.rows.refs, *grid.columns.refs]
+        parts = [
+            complete_grid(r) if a.kind == "grid" else items[r].complete
+            for a in (grid.rows, grid.columns)
+            for r in a.refs
+        ]
+        duration_known = not grid.add_duration or durations[grid.add_duration] is not None
+        return bool(refs) and all(parts) and duration_known
+
+    final_range = grid_range("final")
+    final = exact("final")
+    if final_range[0] >= rosa.action_level:
+        reached: bool | None = True
+    elif final_range[1] < rosa.action_level:
+        reached = False
+    else:
+        reached = None
+    missing: set[str] = {q for i in items.values() for q in i.missing}
+    chair_device = (
+        rosa.grid("chair").add_duration if "chair" in {g.id for g in rosa.grids} else None
+    )
+    if chair_device and durations.get(chair_device) is None:
+        device = rosa.device(chair_device)
+        missing |= {device.daily, device.continuous}
+    answered = any(answers.get(q) not in (None, "not_sure") for q in rosa.questions())
+    sections = {s.id: exact(s.grid) for s in rosa.sections}
+    return RosaScore(
+        final=final,
+        final_range=final_range,
+        chair=sections.get("chair"),
+        monitor_phone=sections.get("monitor_phone"),
+        mouse_keyboard=sections.get("mouse_keyboard"),
+        peripherals_monitor=exact("peripherals_monitor"),
+        items=tuple(items.values()),
+        durations=durations,
+        complete=final is not None,
+        action_level_reached=reached,
+        action_level=rosa.action_level,
+        answered=answered,
+        missing=tuple(sorted(q for q in missing if answers.get(q) in (None, "not_sure"))),
+    )
+
+
+# -- reading from the knowledge base ---------------------------------------------------------
+
+Problem = Callable[[str, str], None]
+ParseCondition = Callable[[Any, str, str], Condition]
+
+
+def parse_rosa(
+    raw: dict[str, Any], condition: ParseCondition, problem: Problem, known: dict[str, set[str]]
+) -> Rosa:
+    """Build the ROSA types; report problems as problem(item, message)."""
+
+    def fixes(entry: dict[str, Any], where: str) -> tuple[Fix, ...]:
+        found = []
+        for fix in entry.get("fix", []):
+            ((kind, ref),) = fix.items()
+            if ref not in known[kind]:
+                problem(where, f"fix: unknown {kind} '{ref}'")
+            found.append(Fix(kind, ref))
+        return tuple(found)
+
+    devices = tuple(Device(d["id"], d["name"], d["daily"], d["continuous"]) for d in raw["devices"])
+    device_ids = {d.id for d in devices}
+    items = []
+    for entry in raw["items"]:
+        where = entry["id"]
+        if entry.get("duration") and entry["duration"] not in device_ids:
+            problem(where, f"unknown duration device '{entry['duration']}'")
+        items.append(
+            Item(
+                id=entry["id"],
+                name=entry["name"],
+                best=entry["best"],
+                base=tuple(
+                    Option(
+                        o["points"],
+                        condition(o["when"], where, "base"),
+                        o.get("finding", ""),
+                        fixes(o, where),
+                    )
+                    for o in entry["base"]
+                ),
+                modifiers=tuple(
+                    Modifier(
+                        m["points"],
+                        condition(m["when"], where, "modifiers"),
+                        condition(m["not_when"], where, "modifiers"),
+                        m["finding"],
+                        fixes(m, where),
+                    )
+                    for m in entry.get("modifiers", [])
+                ),
+                clamp=tuple(entry["clamp"]) if "clamp" in entry else None,
+                duration=entry.get("duration"),
+            )
+        )
+    item_ids = {i.id for i in items}
+    grids = []
+    for entry in raw["grids"]:
+        where = entry["id"]
+        cells = tuple(tuple(row) for row in entry["cells"])
+        if len(cells) != len(entry["row_values"]) or any(
+            len(row) != len(entry["column_values"]) for row in cells
+        ):
+            problem(where, "cells must have one row per row value and one column per column value")
+        axes = []
+        for name in ("rows", "columns"):
+            ((kind, refs),) = entry[name].items()
+            refs = refs if isinstance(refs, list) else [refs]
+            for ref in refs:
+                pool = item_ids if kind in ("sum", "item") else {g["id"] for g in raw["grids"]}
+                if ref not in pool:
+                    problem(
+                        where, f"{name}: unknown {'grid' if kind == 'grid' else 'item'} '{ref}'"
+                    )
+            axes.append(Axis(kind, tuple(refs)))
+        if entry.get("add_duration") and entry["add_duration"] not in device_ids:
+            problem(where, f"unknown duration device '{entry['add_duration']}'")
+        grids.append(
+            Grid(
+                entry["id"],
+                entry["name"],
+                axes[0],
+                axes[1],
+                tuple(entry["row_values"]),
+                tuple(entry["column_values"]),
+                cells,
+                entry.get("add_duration"),
+                tuple(entry["clamp"]) if "clamp" in entry else None,
+            )
+        )
+    grid_ids = {g.id for g in grids}
+    for required in ("final", "peripherals_monitor"):
+        if required not in grid_ids:
+            problem(required, "this grid is required")
+    sections = []
+    for entry in raw["sections"]:
+        for ref in entry["items"]:
+            if ref not in item_ids:
+                problem(entry["id"], f"unknown item '{ref}'")
+        if entry["grid"] not in grid_ids:
+            problem(entry["id"], f"unknown grid '{entry['grid']}'")
+        for region in entry["regions"]:
+            if region not in known["region"]:
+                problem(entry["id"], f"unknown region '{region}'")
+        sections.append(
+            Section(
+                entry["id"],
+                entry["name"],
+                entry["grid"],
+                tuple(entry["items"]),
+                tuple(entry["regions"]),
+            )
+        )
+    return Rosa(
+        raw["action_level"],
+        raw["action_text"],
+        raw["self_report_note"],
+        raw["duration_bands"],
+        devices,
+        tuple(sections),
+        tuple(items),
+        tuple(grids),
+    )
