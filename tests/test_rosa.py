@@ -381,3 +381,32 @@ def test_the_range_always_holds_the_true_score(answers, hidden) -> None:
     assert low <= known.final <= high  # type: ignore[operator]
     if partial.action_level_reached is not None:
         assert partial.action_level_reached == known.action_level_reached
+
+
+def test_workstation_answers_are_evidence_for_the_symptom_rules(run) -> None:
+    result = run({"symptoms": ["neck_pain"], "monitor_distance": "too_far"})
+    cause = result.findings[0].causes[0]
+    assert (cause.id, cause.status) == ("neck_forward_or_back", "likely")
+    assert cause.because[0].text == "Screen distance: Further than an arm's length"
+
+
+def test_an_action_level_score_raises_the_risk_level(run) -> None:
+    calm = run({"symptoms": ["none"], **_desk(MEDIUM)})
+    assert calm.risk["level"] == "low" and calm.rosa["final"] == 2
+    strained = run({"symptoms": ["none"], **WORST})
+    assert strained.rosa["final"] == 10 and strained.rosa["action_level_reached"] is True
+    assert strained.risk["level"] == "high"
+    assert "rosa:action_level" not in strained.rules_fired  # the score is input, not a rule
+    assert "risk:high#2" in strained.rules_fired
+
+
+def test_workstation_option_asks_the_full_check(runner) -> None:
+    from troubleshoot.cli import app
+
+    typed = "\n".join(["n", "n", "n", "n", "12"]) + "\n"  # no red flags, no symptoms
+    result = runner.invoke(app, ["assess", "--workstation"], input=typed)
+    assert result.exit_code == 130  # input ended part-way, on purpose
+    assert "== Your desk and work habits" in result.stdout  # asked even without symptoms
+    assert "[6 of about 5" in result.stdout  # about fifty more questions planned
+    without = runner.invoke(app, ["assess"], input=typed)
+    assert "== Your desk and work habits" not in without.stdout
