@@ -150,7 +150,7 @@ def test_interactive_referral(runner) -> None:
     report = result.stdout[result.stdout.index("YOUR ERGONOMIC") :]
     assert "SEE YOUR DOCTOR FIRST" in report
     assert "STRETCHES" not in report and "STRESS PLAN" not in report
-    assert "call 911" in report
+    assert "Call 911" in report
 
 
 def test_end_of_input_stops_cleanly(runner) -> None:

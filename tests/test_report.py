@@ -109,7 +109,7 @@ def test_referral_report_has_no_program_in_any_format(run, kb) -> None:
             "Deep breathing",
         ):
             assert absent not in text, (fmt, absent)
-        assert "call 911" in text
+        assert "Call 911" in text
         assert "not a diagnosis" in text
     data = json.loads(render(result, kb, "json"))
     assert data["referral"]["required"] is True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,65 @@ import yaml
 from troubleshoot.conditions import UNSURE, AnswerValue
 from troubleshoot.errors import AnswersError
 from troubleshoot.model import KnowledgeBase, Question
+
+MAX_SHOWN = 60  # characters of a bad value repeated in an error message
+
+
+class _AnswersLoader(yaml.SafeLoader):
+    """Safe YAML for answers files: no duplicate keys (a repeated red flag must not silently
+    overwrite an earlier "yes"), no anchors or aliases (no expansion bombs), and YAML 1.2
+    numbers (010 is ten, 7:30 is not four hundred and fifty)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: Any = getattr(event, "start_mark", None)
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases (*name) are not allowed in answers files", mark
+            )
+        if getattr(event, "anchor", None):
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors (&name) are not allowed in answers files", mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict) or key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate or invalid key {_shown(key)}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.2 numbers: drop YAML 1.1's int and float resolvers (octal, sexagesimal), add plain ones.
+_AnswersLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, rx)
+        for tag, rx in resolvers
+        if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_AnswersLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
+)
+_AnswersLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
 
 YES = {"yes", "y", "true"}
 NO = {"no", "n", "false"}
@@ -30,12 +90,14 @@ def read_answers_file(path: Path, kb: KnowledgeBase) -> dict[str, AnswerValue]:
         reason = getattr(error, "strerror", None) or str(error)
         raise AnswersError(f"{path}: cannot read the answers file: {reason}") from error
     try:
-        raw = yaml.safe_load(text) if text.strip() else {}
+        raw = yaml.load(text, Loader=_AnswersLoader) if text.strip() else {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(error, "problem", None) or "syntax error"
         raise AnswersError(f"{path}: not valid YAML or JSON{where}: {problem}") from error
+    except RecursionError as error:
+        raise AnswersError(f"{path}: the answers file is nested too deeply") from error
     if not isinstance(raw, dict):
         raise AnswersError(f"{path}: the answers file must be a mapping of question id -> answer")
     return normalize_answers(raw, kb, str(path))
@@ -54,7 +116,8 @@ def normalize_answers(
             close = difflib.get_close_matches(str(key), [*kb.question, "red_flags"], n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise AnswersError(
-                f"{origin}: {key}: unknown question{hint}; `troubleshoot questions` lists them all"
+                f"{origin}: {_shown(key) if not isinstance(key, str) else key[:MAX_SHOWN]}: "
+                f"unknown question{hint}; `troubleshoot questions` lists them all"
             )
         if value is None:
             continue  # left blank: unknown
@@ -81,7 +144,8 @@ def _red_flag_list(value: Any, kb: KnowledgeBase, origin: str) -> dict[str, Answ
     for flag in value:
         if flag not in allowed:
             raise AnswersError(
-                f"{origin}: red_flags: unknown red flag '{flag}' (allowed: {', '.join(allowed)})"
+                f"{origin}: red_flags: unknown red flag {_shown(flag)} "
+                f"(allowed: {', '.join(allowed)})"
             )
     # The list answers the whole screen: the flags not listed were answered "no".
     return {flag: "yes" if flag in value else "no" for flag in allowed}
@@ -104,7 +168,7 @@ def allowed_values(question: Question) -> list[str]:
 
 def _fail(origin: str, key: str, value: Any, question: Question) -> AnswersError:
     return AnswersError(
-        f"{origin}: {key}: {value!r} is not a valid answer "
+        f"{origin}: {key}: {_shown(value)} is not a valid answer "
         f"(allowed: {', '.join(allowed_values(question))})"
     )
 
@@ -152,14 +216,14 @@ def coerce_answer(question: Question, value: Any, origin: str, key: str) -> Answ
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float):
+            return float(value) if math.isfinite(value) else None
+        if isinstance(value, str) and len(value) <= 30:
             parsed = float(value.strip())
-        except ValueError:
-            return None
-        return parsed if math.isfinite(parsed) else None
+            return parsed if math.isfinite(parsed) else None
+    except (ValueError, OverflowError):
+        return None
     return None
 
 

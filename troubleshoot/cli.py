@@ -119,7 +119,7 @@ def assess(
         else:
             # Keep stdout clean for machine-readable output: ask on stderr then.
             to_stderr = chosen == "json" and output is None
-            given = _interview(kb, workstation, to_stderr)
+            given = _interview(kb, workstation, to_stderr, emergency_number)
         result = run_assessment(kb, given, emergency_number=emergency_number, explain=explain)
         text = render(result, kb, "md" if chosen == "terminal" else chosen)
         if output is not None:
@@ -133,8 +133,10 @@ def assess(
         _fail(error)
 
 
-def _interview(kb: KnowledgeBase, workstation: bool, to_stderr: bool) -> dict[str, AnswerValue]:
-    from troubleshoot.questionnaire import Interview
+def _interview(
+    kb: KnowledgeBase, workstation: bool, to_stderr: bool, emergency_number: str
+) -> dict[str, AnswerValue]:
+    from troubleshoot.questionnaire import Interview, stop_message
 
     def say(text: str) -> None:
         typer.echo(text, err=to_stderr)
@@ -146,10 +148,11 @@ def _interview(kb: KnowledgeBase, workstation: bool, to_stderr: bool) -> dict[st
             raise EOFError
         return line.rstrip("\n")
 
+    interview = Interview(kb, ask, say, workstation)
     try:
-        return Interview(kb, ask, say, workstation).run()
+        return interview.run()
     except (EOFError, KeyboardInterrupt):
-        typer.echo("\nStopped before the end of the questionnaire; no report was made.", err=True)
+        typer.echo(stop_message(kb, interview.answers, emergency_number), err=True)
         raise typer.Exit(130) from None
 
 

@@ -467,6 +467,9 @@ class _Loader:
                     addresses=tuple(x["addresses"]),
                     source=self._source(x["source"], "symptoms", sid, x["id"]),
                     stretches=tuple(x.get("stretches", [])),
+                    unless=self._condition(x["unless"], "symptoms", sid, x["id"], field="unless")
+                    if "unless" in x
+                    else None,
                 )
             )
         return Symptom(
@@ -537,6 +540,9 @@ class _Loader:
             self._source(raw["source"], "techniques", tid),
             raw.get("caution", ""),
             self._also(raw, "techniques", tid),
+            self._condition(raw["unless"], "techniques", tid, field="unless")
+            if "unless" in raw
+            else None,
         )
 
     def _habit(self, raw: dict[str, Any]) -> Habit:

@@ -94,6 +94,7 @@ class Solution:
     addresses: tuple[str, ...]
     source: SourceRef
     stretches: tuple[str, ...] = ()
+    unless: Condition | None = None  # does not apply when this holds (e.g. already done)
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ class Technique:
     source: SourceRef
     caution: str = ""
     also_sources: tuple[SourceRef, ...] = ()
+    unless: Condition | None = None
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,18 @@ def _pick(question: Question, text: str, shown: list[tuple[str, str]]) -> str:
     raise AnswersError(f"'{text}' is not one of the options ({names})")
 
 
+def stop_message(kb: KnowledgeBase, answers: dict[str, AnswerValue], emergency_number: str) -> str:
+    """What to say when the questionnaire stops early: a reported red flag still gets its
+    referral and the emergency statement."""
+    lines = ["", "Stopped before the end of the questionnaire; no report was made."]
+    if _red_flag_raised(kb, answers):
+        lines += [
+            kb.statements["referral"].text,
+            kb.statements["emergency"].text.replace("{number}", emergency_number),
+        ]
+    return "\n".join(lines)
+
+
 Ask = Callable[[str], str]
 Say = Callable[[str], None]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import product
 
 from troubleshoot.conditions import AnswerMissing, AnswerTest, Atom, Condition, FactTest, disjuncts
 from troubleshoot.errors import KnowledgeBaseError
@@ -34,7 +35,7 @@ class RuleSpec:
     id: str
     when: tuple[AnswerTest | FactTest, ...]
     then: Conclusion
-    unless: tuple[AnswerMissing | FactTest, ...] = ()
+    unless: tuple[AnswerMissing | AnswerTest | FactTest, ...] = ()
     final: bool = False
 
 
@@ -61,6 +62,36 @@ def _from_condition(
     return rules
 
 
+def _negations(condition: Condition | None) -> list[tuple[AnswerTest | FactTest, ...]]:
+    """Ways for `condition` to be false: not (c1 or c2 ...) is, for every conjunction, one of
+    its atoms absent; each returned tuple is one such choice (all of its atoms absent)."""
+    if condition is None:
+        return [()]
+    choices = []
+    for conj in disjuncts(condition):
+        atoms_ = tuple(a for a in conj if isinstance(a, AnswerTest | FactTest))
+        if len(atoms_) != len(conj):
+            raise KnowledgeBaseError([f"`unless` cannot use answer_missing: {condition}"])
+        choices.append(atoms_)
+    return [tuple(dict.fromkeys(combo)) for combo in product(*choices)]
+
+
+def _with_unless(rule: RuleSpec, condition: Condition | None) -> list[RuleSpec]:
+    if condition is None:
+        return [rule]
+    ways = _negations(condition)
+    return [
+        RuleSpec(
+            f"{rule.id}/unless{n}" if len(ways) > 1 else rule.id,
+            rule.when,
+            rule.then,
+            (*rule.unless, *way),
+            final=True,
+        )
+        for n, way in enumerate(ways, start=1)
+    ]
+
+
 @lru_cache(maxsize=8)
 def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
     rules: list[RuleSpec] = []
@@ -83,10 +114,12 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
             Conclusion("program", "open", "screen_clear"),
         )
     )
+    # A doctor's clearance opens the program only once the whole screen has been answered.
+    screen_answered = tuple(AnswerTest(f, "in", ("yes", "no")) for f in flag_ids)
     rules.append(
         RuleSpec(
             "program:cleared_by_doctor",
-            (any_flag, AnswerTest("cleared_by_doctor", "is", "yes")),
+            (*screen_answered, any_flag, AnswerTest("cleared_by_doctor", "is", "yes")),
             Conclusion("program", "open", "cleared_by_doctor"),
         )
     )
@@ -174,15 +207,18 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
         for solution in symptom.solutions:
             then = Conclusion("solution", solution.id, "", symptom.id)
             if not solution.addresses:
-                rules.append(RuleSpec(f"solution:{solution.id}", (reported,), then))
+                rules += _with_unless(
+                    RuleSpec(f"solution:{solution.id}", (reported,), then), solution.unless
+                )
             for cause_id in solution.addresses:
                 for status in ("likely", "possible"):
-                    rules.append(
+                    rules += _with_unless(
                         RuleSpec(
                             f"solution:{solution.id}:via:{cause_id}:{status}",
                             (FactTest("cause", (cause_id,), status),),
                             then,
-                        )
+                        ),
+                        solution.unless,
                     )
             for stretch_id in solution.stretches:
                 rules.append(
@@ -204,12 +240,13 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
 
     # The rest of the program: techniques, habits, breaks, posture.
     for technique in kb.techniques:
-        rules += _from_condition(
+        for rule in _from_condition(
             f"technique:{technique.id}",
             technique.offered_when,
             Conclusion("technique", technique.id),
             (PROGRAM,),
-        )
+        ):
+            rules += _with_unless(rule, technique.unless)
     for habit in kb.habits:
         rules += _from_condition(
             f"habit:{habit.id}:focus",
