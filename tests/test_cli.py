@@ -218,3 +218,30 @@ def test_rules_list_shows_the_table(runner) -> None:
     assert result.exit_code == 0
     assert "cause median_nerve_pressure" in result.stdout
     assert "solution blink_often" in result.stdout
+
+
+def test_stopping_after_a_red_flag_still_refers(runner) -> None:
+    result = runner.invoke(app, ["assess"], input="1\n2\n2\n2\n")
+    assert result.exit_code == 130
+    assert "Talk to your doctor before starting this program" in result.stderr
+    assert "Call 911" in result.stderr
+
+
+@pytest.mark.parametrize("number", ["", "   ", "call me", "1" * 30])
+def test_emergency_number_must_be_a_number(runner, tmp_path, number) -> None:
+    path = _answers_file(tmp_path, {"red_flags": []})
+    result = runner.invoke(app, ["assess", "-a", str(path), "--emergency-number", number])
+    assert result.exit_code == 2 and "--emergency-number" in result.stderr
+
+
+@pytest.mark.parametrize("target", [".", "/"])
+def test_report_target_must_be_a_file(runner, tmp_path, target) -> None:
+    path = _answers_file(tmp_path, {"red_flags": []})
+    result = runner.invoke(app, ["assess", "-a", str(path), "-o", target, "-f", "md"])
+    assert result.exit_code == 2 and "not a file name" in result.stderr
+
+
+def test_typed_odd_digits_are_re_prompted(runner) -> None:
+    result = runner.invoke(app, ["assess"], input="\u00b2\n" + "9" * 5000 + "\n")
+    assert result.exit_code == 130
+    assert result.stdout.count("is not a valid answer here") == 2

@@ -75,9 +75,9 @@ def test_severe_or_persistent_symptoms_suggest_a_doctor(run) -> None:
             "duration": {"eye_strain": "4_to_12_weeks", "neck_pain": "1_to_4_weeks"},
         }
     )
-    advice = {(a.id, a.about) for a in result.advice}
-    assert advice >= {("severe_symptom", "neck_pain"), ("persistent_symptom", "eye_strain")}
-    assert ("severe_symptom", "eye_strain") not in advice
+    advice = {a.id: a.about for a in result.advice}
+    assert advice["severe_symptom"] == ("neck_pain",)
+    assert advice["persistent_symptom"] == ("eye_strain",)
     assert all(a.level == "doctor" for a in result.advice if a.id.endswith("_symptom"))
 
 
@@ -162,3 +162,63 @@ def test_each_red_flag_alone_is_a_referral(flag: str) -> None:
     assert [f.id for f in result.referral.red_flags] == [flag]
     assert result.referral.cleared_by_doctor is False
     assert not result.findings and not result.techniques and not result.stretches
+
+
+def test_clearance_needs_the_whole_screen_answered() -> None:
+    answers = {
+        "leg_pain_weakness_tingling": "yes",
+        "cleared_by_doctor": "yes",
+        "symptoms": ["neck_pain"],
+    }
+    result = assess(KB, answers)
+    assert result.program == "referral" and not result.findings
+
+
+def test_chronic_advice_appears_once_for_several_back_symptoms(run) -> None:
+    back = ["back_pain", "lower_back_pain", "thigh_low_back_discomfort"]
+    result = run(
+        {
+            "symptoms": back,
+            "duration": {s: "over_12_weeks" for s in back},
+            "back_pain_recurrent": "yes",
+        }
+    )
+    chronic = [a for a in result.advice if a.id == "chronic_back_pain"]
+    assert len(chronic) == 1 and chronic[0].about == tuple(back)
+
+
+def test_answers_that_cannot_apply_are_set_aside(run) -> None:
+    result = run(
+        {
+            "symptoms": ["shoulder_tension"],
+            "chair_armrests": "no",
+            "armrest_height": "too_high",
+            "keyboard_height": "at_elbow_height",
+            "desk_too_high": "no",
+        }
+    )
+    assert result.ignored_answers == ("armrest_height",)
+    causes = {c.id: c.status for c in result.findings[0].causes}
+    assert "workstation_setup_shoulders" not in causes  # ruled out, not confirmed
+    # A safety answer is never set aside, even when its question would not have been asked.
+    chest = run({"stress_level": 1, "stress_symptoms": ["chest_pain"]})
+    assert chest.advice[0].id == "chest_pain_check" and not chest.ignored_answers
+
+
+def test_possible_causes_say_when_nothing_more_can_settle_them(run, kb) -> None:
+    from troubleshoot.report import render
+
+    result = run(
+        {"symptoms": ["elbow_pain"], "elbow_angle": "straight_reaching", "phone_use": "rarely"}
+    )
+    cause = result.findings[0].causes[0]
+    assert (cause.status, cause.unanswered) == ("possible", ())
+    assert "your answers neither confirm nor rule this out" in render(result, kb, "md")
+    armless = run({"symptoms": ["shoulder_tension"], "chair_armrests": "no"})
+    labels = {label for c in armless.findings[0].causes for label in c.unanswered}
+    assert "Armrest height" not in labels and "Keyboard height" in labels
+
+
+def test_red_flag_questions_are_about_back_pain(kb) -> None:
+    for flag in kb.red_flags:
+        assert "back pain" in kb.question[flag.id].prompt

@@ -221,3 +221,18 @@ def test_adding_a_symptom_needs_no_python_change(rules_copy: Path) -> None:
     finding = assess(kb, answers).findings[0]
     assert [(c.id, c.status) for c in finding.causes] == [("knees_cramped", "likely")]
     assert [s.id for s in finding.solutions] == ["raise_desk_for_knees"]
+
+
+def test_absence_tests_on_late_facts_are_refused(rules_copy: Path) -> None:
+    # A cause confirmed by a solution (itself decided only at the end) would let "possible"
+    # fire before the evidence exists; the rulebook refuses such a knowledge base.
+    from troubleshoot.rulebook import build_rulebook
+
+    _edit(
+        rules_copy / "symptoms.yaml",
+        'confirmed_when: {answer: typing_force, is: "yes"}',
+        "confirmed_when: {solution: stress_relaxation_exercises}",
+    )
+    kb = load_knowledge_base(rules_copy)
+    with pytest.raises(KnowledgeBaseError, match="only decided after all answers are in"):
+        build_rulebook(kb)

@@ -225,3 +225,15 @@ def test_risk_level_is_in_every_format(run, kb) -> None:
     assert "Risk level: Medium" in render(result, kb, "html")
     referral = run({"symptoms": ["neck_pain"], "leg_pain_weakness_tingling": "yes"})
     assert referral.risk["level"] == "referral" and referral.rosa is None
+
+
+def test_unsure_duration_is_not_shown_as_a_duration(run, kb) -> None:
+    result = run({"symptoms": ["neck_pain"], "duration": {"neck_pain": "not_sure"}})
+    assert result.reported[0].duration is None
+    assert "for not sure" not in render(result, kb, "md")
+
+
+def test_important_advice_explains_itself_in_every_format(run, kb) -> None:
+    result = run({"symptoms": ["neck_pain"], "severity": {"neck_pain": 9}})
+    for fmt in ("md", "text", "html"):
+        assert "because you said: Strength (Neck pain): 9/10" in render(result, kb, fmt)

@@ -64,6 +64,13 @@ _AnswersLoader.yaml_implicit_resolvers = {
 _AnswersLoader.add_implicit_resolver(
     "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
 )
+
+
+def _decimal_int(loader: _AnswersLoader, node: Any) -> int:
+    return int(loader.construct_scalar(node))  # decimal only: no octal, no sexagesimal
+
+
+_AnswersLoader.add_constructor("tag:yaml.org,2002:int", _decimal_int)
 _AnswersLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(

@@ -3,13 +3,16 @@ explained result (troubleshoot.result) from its conclusions."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
 
 from troubleshoot import __version__
-from troubleshoot.conditions import UNSURE, Answers
+from troubleshoot.conditions import UNSURE, Answers, holds, questions_used
 from troubleshoot.engine import AnswerRef, Derived, Engine, Evaluation, Key
+from troubleshoot.errors import OptionError
 from troubleshoot.model import KnowledgeBase, SourceRef
 from troubleshoot.result import (
     SCHEMA_VERSION,
@@ -34,6 +37,22 @@ DEFAULT_EMERGENCY_NUMBER = "911"
 LEVEL_ORDER = {"urgent": 0, "doctor": 1, "info": 2}
 STATUS_ORDER = {"likely": 0, "possible": 1, "general": 2}
 HABIT_ORDER = {"focus": 0, "general": 1, "keep_up": 2}
+EMERGENCY_NUMBER = re.compile(r"(?=.*[0-9])[0-9+()#* -]{1,20}")
+
+
+def applicable(kb: KnowledgeBase, answers: Answers) -> tuple[Answers, tuple[str, ...]]:
+    """Set aside desk answers that cannot apply given the person's other answers (armrest height
+    for a chair without armrests). Only follow-up questions: a safety-relevant answer, such as
+    chest pain, is never set aside."""
+    ignored = []
+    for question in kb.questions:
+        if question.section != "follow_up" or question.when is None or question.id not in answers:
+            continue
+        needed = questions_used(question.when)
+        decided = all(answers.get(q) not in (None, UNSURE) for q in needed)
+        if decided and not holds(question.when, answers, frozenset()):
+            ignored.append(question.id)
+    return {k: v for k, v in answers.items() if k not in ignored}, tuple(ignored)
 
 
 @lru_cache(maxsize=4)
@@ -48,6 +67,13 @@ def assess(
     explain: bool = False,
 ) -> Result:
     """Evaluate validated answers and build the result."""
+    if not EMERGENCY_NUMBER.fullmatch(emergency_number.strip()):
+        raise OptionError(
+            f"--emergency-number: {emergency_number[:30]!r} is not a phone number "
+            "(digits, spaces, +, -, (, ), * or #; at most 20 characters)"
+        )
+    emergency_number = emergency_number.strip()
+    answers, ignored = applicable(kb, answers)
     workstation = score(kb.rosa, answers) if kb.rosa else None
     # The workstation score is computed here, once; the rules see its outcome as a fact.
     facts = (
@@ -56,7 +82,8 @@ def assess(
         else []
     )
     evaluation = engine_for(kb).evaluate(answers, facts)
-    return _Builder(kb, answers, evaluation, emergency_number, workstation).build(explain)
+    result = _Builder(kb, answers, evaluation, emergency_number, workstation).build(explain)
+    return dataclasses.replace(result, ignored_answers=ignored)
 
 
 def _source(ref: SourceRef) -> Source:
@@ -253,7 +280,9 @@ class _Builder:
             duration = _per_item(self.answers.get("duration"), symptom.id)
             duration_label = (
                 self.kb.question["duration"].choice_label(duration)
-                if isinstance(duration, str) and "duration" in self.kb.question
+                if isinstance(duration, str)
+                and duration != UNSURE
+                and "duration" in self.kb.question
                 else None
             )
             result.append(
@@ -278,7 +307,7 @@ class _Builder:
                 sorted(
                     self.kb.question[q].label
                     for q in behind
-                    if self.answers.get(q) in (None, UNSURE)
+                    if self.answers.get(q) in (None, UNSURE) and self._askable(q)
                 )
             )
         return CauseItem(
@@ -289,6 +318,15 @@ class _Builder:
             unanswered,
             _source(cause.source),
             tuple(derived.rules),
+        )
+
+    def _askable(self, question_id: str) -> bool:
+        """Whether a question could still be asked, given the other answers."""
+        when = self.kb.question[question_id].when
+        return (
+            when is None
+            or holds(when, self.answers, frozenset())
+            or any(self.answers.get(q) in (None, UNSURE) for q in questions_used(when))
         )
 
     def _finding(self, symptom_fact: Derived) -> Finding:
@@ -336,24 +374,33 @@ class _Builder:
         )
 
     def _advice(self) -> tuple[AdviceItem, ...]:
-        items = []
+        """One item per advice, naming every symptom it was drawn for."""
+        grouped: dict[str, list[Derived]] = {}
         for derived in self.ev.of_kind("advice"):
-            advice = self.kb.advice_item[derived.id]
-            about = self.kb.symptom[derived.about].name if derived.about in self.kb.symptom else ""
+            grouped.setdefault(derived.id, []).append(derived)
+        items = []
+        for advice in self.kb.advice:
+            drawn = grouped.get(advice.id)
+            if not drawn:
+                continue
+            about = tuple(s.id for s in self.kb.symptoms if any(d.about == s.id for d in drawn))
+            because = sorted(
+                {b for d in drawn for b in self.because(d.key, frozenset())},
+                key=lambda b: (b.question, b.about, str(b.answer)),
+            )
             items.append(
                 AdviceItem(
                     advice.id,
                     advice.level,
                     advice.scope,
                     self.fill(advice.text),
-                    derived.about,
                     about,
-                    self.because(derived.key, frozenset()),
+                    tuple(self.kb.symptom[s].name for s in about),
+                    tuple(because),
                     _source(advice.source),
                 )
             )
-        order = {a.id: n for n, a in enumerate(self.kb.advice)}
-        return tuple(sorted(items, key=lambda a: (LEVEL_ORDER[a.level], order[a.id], a.about)))
+        return tuple(sorted(items, key=lambda a: LEVEL_ORDER[a.level]))
 
     def _checks(self) -> tuple[CheckItem, ...]:
         statuses: dict[str, Derived] = {}

@@ -27,5 +27,9 @@ class EngineError(TroubleshootError):
     exit_code = 3
 
 
+class OptionError(TroubleshootError):
+    """A command-line option or setting has a value the tool cannot use."""
+
+
 class ReportError(TroubleshootError):
     """A report could not be rendered or written."""

@@ -9,6 +9,7 @@ what follows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -137,7 +138,7 @@ def parse_reply(question: Question, reply: str) -> AnswerValue:
 
 def _pick(question: Question, text: str, shown: list[tuple[str, str]]) -> str:
     lowered = text.lower()
-    if lowered.isdigit() and 1 <= int(lowered) <= len(shown):
+    if re.fullmatch(r"[0-9]{1,3}", lowered) and 1 <= int(lowered) <= len(shown):
         return shown[int(lowered) - 1][0]
     for value, label in shown:
         if lowered in (value.lower(), label.lower()):

@@ -85,6 +85,8 @@ def print_terminal(markdown_text: str, color: bool | None = None) -> None:
 
 def write_report(text: str, path: Path) -> None:
     """Write atomically: a reader never sees a half-written report."""
+    if not path.name or path.is_dir():
+        raise ReportError(f"{path}: not a file name to write the report to")
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")

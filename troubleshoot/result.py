@@ -91,8 +91,8 @@ class AdviceItem:
     level: str
     scope: str
     text: str
-    about: str
-    about_name: str
+    about: tuple[str, ...]  # the symptoms it was drawn for, if any
+    about_names: tuple[str, ...]
     because: tuple[Because, ...]
     source: Source
 
@@ -163,6 +163,7 @@ class Result:
     answers: dict[str, Any]
     rules_fired: tuple[str, ...]
     trace: tuple[dict[str, Any], ...] = field(default=())
+    ignored_answers: tuple[str, ...] = ()  # answers set aside: they cannot apply
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -294,17 +294,39 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
     return tuple(rules)
 
 
+def _matches(atom: FactTest, kind: str, status: str) -> bool:
+    return atom.kind == kind and atom.status in (None, status)
+
+
+def late_conclusions(rules: list[RuleSpec]) -> set[tuple[str, str]]:
+    """(kind, status) of conclusions that can appear only after all answers are in: those of
+    final rules, and, transitively, of any rule that builds on one of them."""
+    late = {(r.then.kind, r.then.status) for r in rules if r.final}
+    grew = True
+    while grew:
+        grew = False
+        for rule in rules:
+            produced = (rule.then.kind, rule.then.status)
+            if produced in late:
+                continue
+            if any(
+                isinstance(a, FactTest) and any(_matches(a, *x) for x in late) for a in rule.when
+            ):
+                late.add(produced)
+                grew = True
+    return late
+
+
 def _check_stratified(rules: list[RuleSpec]) -> None:
-    produced_late = {(r.then.kind, r.then.status) for r in rules if r.final}
+    """A rule may only test for the absence of facts that are all known before the final
+    phase; otherwise it could fire on an absence that a later fact contradicts."""
+    late = late_conclusions(rules)
     for rule in rules:
         for negated in rule.unless:
-            if not isinstance(negated, FactTest):
-                continue
-            for kind, status in produced_late:
-                if kind == negated.kind and negated.status in (None, status):
-                    raise KnowledgeBaseError(
-                        [
-                            f"rule '{rule.id}' tests for the absence of {kind} facts that are only "
-                            "decided after all answers are in; restructure the condition"
-                        ]
-                    )
+            if isinstance(negated, FactTest) and any(_matches(negated, *x) for x in late):
+                raise KnowledgeBaseError(
+                    [
+                        f"rule '{rule.id}' tests for the absence of {negated.kind} facts that are "
+                        "only decided after all answers are in; restructure the condition"
+                    ]
+                )
