@@ -32,6 +32,7 @@ from troubleshoot.result import (
     TechniqueItem,
 )
 from troubleshoot.rosa import RosaScore, score
+from troubleshoot.workstation import workstation_result
 
 DEFAULT_EMERGENCY_NUMBER = "911"
 LEVEL_ORDER = {"urgent": 0, "doctor": 1, "info": 2}
@@ -198,75 +199,10 @@ class _Builder:
                 return {"level": level.id, "name": level.name, "description": level.description}
         return {"level": "unknown", "name": "Unknown", "description": "No risk level applied."}
 
-    def _fix(self, kind: str, item_id: str) -> dict[str, Any]:
-        if kind == "check":
-            check = self.kb.check[item_id]
-            return {
-                "kind": kind,
-                "id": item_id,
-                "text": check.guidance,
-                "source": asdict(_source(check.source)),
-            }
-        solution = self.kb.solution[item_id]
-        return {
-            "kind": kind,
-            "id": item_id,
-            "text": solution.text,
-            "source": asdict(_source(solution.source)),
-        }
-
-    def _label(self, question_id: str) -> str:
-        question = self.kb.question.get(question_id)
-        return question.label if question else question_id
-
     def _rosa(self) -> dict[str, Any] | None:
-        rosa, scored = self.kb.rosa, self.workstation
-        if rosa is None or scored is None or not scored.answered:
+        if self.kb.rosa is None or self.workstation is None or not self.workstation.answered:
             return None
-        sections = {s.id: s for s in rosa.sections}
-        items = [
-            {
-                "id": item.id,
-                "name": item.name,
-                "section": item.section,
-                "section_name": sections[item.section].name if item.section in sections else "",
-                "score": item.score,
-                "range": [item.low, item.high],
-                "best": item.best,
-                "complete": item.complete,
-                "duration": item.duration,
-                "findings": [
-                    {
-                        "points": f.points,
-                        "text": f.text,
-                        "fixes": [self._fix(x.kind, x.id) for x in f.fixes],
-                    }
-                    for f in item.findings
-                ],
-                "missing": [self._label(q) for q in item.missing],
-            }
-            for item in scored.items
-        ]
-        return {
-            "final": scored.final,
-            "final_range": list(scored.final_range),
-            "chair": scored.chair,
-            "monitor_phone": scored.monitor_phone,
-            "mouse_keyboard": scored.mouse_keyboard,
-            "peripherals_monitor": scored.peripherals_monitor,
-            "items": items,
-            "complete": scored.complete,
-            "action_level": scored.action_level,
-            "action_level_reached": scored.action_level_reached,
-            "missing": [self._label(q) for q in scored.missing],
-            "durations": scored.durations,
-            "sections": [
-                {"id": s.id, "name": s.name, "score": getattr(scored, s.id, None)}
-                for s in rosa.sections
-            ],
-            "action_text": rosa.action_text,
-            "self_report_note": rosa.self_report_note,
-        }
+        return workstation_result(self.kb, self.kb.rosa, self.workstation)
 
     def _in_kb_order(self, kind: str, index: dict[str, Any]) -> list[Derived]:
         order = {item_id: n for n, item_id in enumerate(index)}
