@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.test_knowledge import TECHNIQUES
 from troubleshoot.assessment import assess
 from troubleshoot.knowledge import load_knowledge_base
 
@@ -136,15 +137,7 @@ def test_shoulder_relaxation_solution_links_to_the_techniques(run) -> None:
     )
     solutions = {s.id for s in result.findings[0].solutions}
     assert "stress_relaxation_exercises" in solutions
-    assert {t.id for t in result.techniques} == {
-        "deep_breathing",
-        "body_scan",
-        "guided_relaxation",
-        "progressive_muscle_relaxation",
-        "mindfulness",
-        "guided_imagery",
-        "yoga_stretching",
-    }
+    assert {t.id for t in result.techniques} == TECHNIQUES
 
 
 def test_an_unanswered_screen_withholds_the_program(run) -> None:

@@ -12,20 +12,16 @@ from troubleshoot.rosa import Rosa, RosaScore
 
 
 def _fix(kb: KnowledgeBase, kind: str, item_id: str) -> dict[str, Any]:
-    if kind == "check":
-        check = kb.check[item_id]
-        return {
-            "kind": kind,
-            "id": item_id,
-            "text": check.guidance,
-            "source": asdict(Source(check.source.file, check.source.section)),
-        }
-    solution = kb.solution[item_id]
+    text, source = (
+        (kb.check[item_id].guidance, kb.check[item_id].source)
+        if kind == "check"
+        else (kb.solution[item_id].text, kb.solution[item_id].source)
+    )
     return {
         "kind": kind,
         "id": item_id,
-        "text": solution.text,
-        "source": asdict(Source(solution.source.file, solution.source.section)),
+        "text": text,
+        "source": asdict(Source(source.file, source.section)),
     }
 
 
