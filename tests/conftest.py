@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -51,3 +52,38 @@ def rules_copy(tmp_path: Path) -> Path:
     target = tmp_path / "rules"
     shutil.copytree(default_rules_dir(), target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def _private_database(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Assessments saved by CLI tests go to a throw-away database, never the user's."""
+    path = tmp_path_factory.mktemp("db") / "assessments.db"
+    monkeypatch.setenv("TROUBLESHOOT_DB", f"sqlite:///{path}")
+
+
+def _reset_postgres(url: str) -> None:
+    import sqlalchemy as sa
+
+    from troubleshoot.store import metadata
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        metadata.drop_all(conn)
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind. PostgreSQL needs TROUBLESHOOT_TEST_PG_URL (.ci/postgres.sh
+    starts one); locally it is skipped without it, under CI it must be there."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url = os.environ.get("TROUBLESHOOT_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide TROUBLESHOOT_TEST_PG_URL (see .ci/postgres.sh)")
+        pytest.skip("no PostgreSQL server (set TROUBLESHOOT_TEST_PG_URL; see .ci/postgres.sh)")
+    _reset_postgres(url)
+    return url

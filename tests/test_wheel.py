@@ -22,6 +22,7 @@ def test_installed_wheel_runs_an_assessment(tmp_path: Path) -> None:
         for k, v in os.environ.items()
         if not k.startswith(("TROUBLESHOOT_", "VIRTUAL_ENV", "UV_PROJECT"))
     }
+    env["TROUBLESHOOT_DB"] = f"sqlite:///{tmp_path / 'store.db'}"
     dist = tmp_path / "dist"
     subprocess.run(
         ["uv", "build", "--wheel", "--out-dir", str(dist), str(ROOT)],

@@ -29,6 +29,15 @@ app.add_typer(rules_app, name="rules")
 
 FORMAT_BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "md", ".json": "json", ".txt": "text"}
 
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="TROUBLESHOOT_DB",
+        show_default=False,
+        help="Database URL (default: an SQLite file in your user data folder).",
+    ),
+]
 RulesOption = Annotated[
     Path | None,
     typer.Option(
@@ -99,6 +108,18 @@ def assess(
             help="Emergency number shown in the report.",
         ),
     ] = "911",
+    save: Annotated[
+        bool, typer.Option("--save/--no-save", help="Store the assessment (prints its id).")
+    ] = True,
+    respondent: Annotated[
+        str | None,
+        typer.Option("--respondent", help="Pseudonym to store with it.", show_default=False),
+    ] = None,
+    department: Annotated[
+        str | None,
+        typer.Option("--department", help="Department to store with it.", show_default=False),
+    ] = None,
+    db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
     """Answer the questionnaire (or read --answers) and get your report."""
@@ -121,6 +142,15 @@ def assess(
             to_stderr = chosen == "json" and output is None
             given = _interview(kb, workstation, to_stderr, emergency_number)
         result = run_assessment(kb, given, emergency_number=emergency_number, explain=explain)
+        if save:
+            from troubleshoot.store import Store
+
+            store = Store.open(db)
+            try:
+                saved = store.save(given, result.to_dict(), respondent, department)
+            finally:
+                store.close()
+            typer.echo(f"Saved as assessment {saved}.", err=True)
         text = render(result, kb, "md" if chosen == "terminal" else chosen)
         if output is not None:
             write_report(text, output)
@@ -226,3 +256,7 @@ def rules_list(rules: RulesOption = None) -> None:
 
 def main() -> None:
     app(prog_name="troubleshoot")
+
+
+# The occupational-health commands register themselves on `app`.
+from troubleshoot import cli_staff  # noqa: E402, F401

@@ -31,5 +31,9 @@ class OptionError(TroubleshootError):
     """A command-line option or setting has a value the tool cannot use."""
 
 
+class StoreError(TroubleshootError):
+    """The assessment database could not be opened, read or written."""
+
+
 class ReportError(TroubleshootError):
     """A report could not be rendered or written."""

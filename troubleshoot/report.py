@@ -14,6 +14,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -53,15 +54,17 @@ def environment(kb: KnowledgeBase, directory: Path | None = None) -> jinja2.Envi
     return env
 
 
-def render(result: Result, kb: KnowledgeBase, fmt: str) -> str:
-    """The report as text in one of FORMATS ("terminal" gives the Markdown source)."""
+def render(result: Result | dict[str, Any], kb: KnowledgeBase, fmt: str) -> str:
+    """The report as text in one of FORMATS ("terminal" gives the Markdown source). A stored
+    result (its JSON document as a dict) renders exactly like the live one."""
+    data = result.to_dict() if isinstance(result, Result) else result
     if fmt == "json":
-        return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt not in TEMPLATES:
         raise ReportError(f"unknown format '{fmt}' (allowed: {', '.join(FORMATS)})")
     try:
         template = environment(kb).get_template(TEMPLATES[fmt])
-        return _tidy(template.render(r=result))
+        return _tidy(template.render(r=data))
     except jinja2.TemplateError as error:
         raise ReportError(f"report template {TEMPLATES[fmt]}: {error}") from error
 

@@ -166,7 +166,14 @@ class Result:
     ignored_answers: tuple[str, ...] = ()  # answers set aside: they cannot apply
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        if not self.trace:
-            del data["trace"]
+        data: dict[str, Any] = _plain(asdict(self))
         return data
+
+
+def _plain(value: Any) -> Any:
+    """JSON-shaped data: tuples become lists, so a stored copy compares equal."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

@@ -1,0 +1,252 @@
+"""Commands for occupational-health staff: list, show, export, purge, follow-up. Thin: parse,
+call the store and the report, print, set the exit code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from troubleshoot.cli import DbOption, RulesOption, _fail, app
+from troubleshoot.errors import TroubleshootError
+
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+followup_app = typer.Typer(
+    help="Follow-up actions opened by referrals, high risk and failed "
+    "desk checks, with their audit trail.",
+    no_args_is_help=True,
+)
+app.add_typer(followup_app, name="followup")
+
+Since = Annotated[
+    datetime | None,
+    typer.Option("--since", formats=DATE_FORMATS, help="From this date (UTC).", show_default=False),
+]
+Until = Annotated[
+    datetime | None,
+    typer.Option(
+        "--until", formats=DATE_FORMATS, help="Before this date (UTC).", show_default=False
+    ),
+]
+Department = Annotated[
+    str | None, typer.Option("--department", help="Only this department.", show_default=False)
+]
+Risk = Annotated[
+    str | None,
+    typer.Option(
+        "--risk",
+        help="Only this risk level (referral, unscreened, high, medium, low).",
+        show_default=False,
+    ),
+]
+RedFlags = Annotated[bool, typer.Option("--red-flags", help="Only assessments with a red flag.")]
+
+
+def _filters(
+    since: datetime | None,
+    until: datetime | None,
+    department: str | None,
+    risk: str | None,
+    red_flags: bool,
+) -> object:
+    from troubleshoot.store import Filters
+
+    return Filters(since, until, department, risk, red_flags)
+
+
+@app.command("list")
+def list_assessments(
+    since: Since = None,
+    until: Until = None,
+    department: Department = None,
+    risk: Risk = None,
+    red_flags: RedFlags = False,
+    db: DbOption = None,
+) -> None:
+    """List stored assessments (oldest first) with their risk level."""
+    from troubleshoot.staff import listing
+    from troubleshoot.store import Store
+
+    try:
+        store = Store.open(db)
+        typer.echo(
+            listing(store.find(_filters(since, until, department, risk, red_flags))),  # type: ignore[arg-type]
+            nl=False,
+        )
+    except TroubleshootError as error:
+        _fail(error)
+
+
+@app.command()
+def show(
+    assessment_id: Annotated[int, typer.Argument(metavar="ID", help="Assessment id.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="terminal, text, md, html or json.")
+    ] = "terminal",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
+    ] = None,
+    rerun: Annotated[
+        bool,
+        typer.Option(
+            "--rerun", help="Re-evaluate against the current knowledge base and show what changed."
+        ),
+    ] = False,
+    db: DbOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Re-render a stored assessment exactly as it was made (or re-run it with --rerun)."""
+    from troubleshoot.assessment import assess
+    from troubleshoot.knowledge import load_knowledge_base
+    from troubleshoot.report import FORMATS, print_terminal, render, write_report
+    from troubleshoot.staff import differences
+    from troubleshoot.store import Store
+
+    try:
+        if fmt not in FORMATS:
+            raise TroubleshootError(
+                f"--format: unknown format '{fmt}' (allowed: {', '.join(FORMATS)})"
+            )
+        stored = Store.open(db).get(assessment_id)
+        kb = load_knowledge_base(rules)
+        if rerun:
+            fresh = assess(
+                kb, stored.answers, emergency_number=stored.result["emergency"]["number"]
+            ).to_dict()
+            changes = differences(stored.result, fresh)
+            typer.echo(
+                f"Assessment {assessment_id}: knowledge base {stored.kb_version} -> {kb.version}"
+            )
+            typer.echo("\n".join(changes) if changes else "No change in any conclusion.")
+            return
+        text = render(stored.result, kb, "md" if fmt == "terminal" else fmt)
+        if output is not None:
+            write_report(text, output)
+            typer.echo(f"Report written to {output}", err=True)
+        elif fmt == "terminal":
+            print_terminal(text)
+        else:
+            typer.echo(text, nl=False)
+    except TroubleshootError as error:
+        _fail(error)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    department: Department = None,
+    risk: Risk = None,
+    red_flags: RedFlags = False,
+    db: DbOption = None,
+) -> None:
+    """Export stored assessments, one flat row each (answers and conclusions)."""
+    from troubleshoot.report import write_report
+    from troubleshoot.staff import export as export_rows
+    from troubleshoot.store import Store
+
+    try:
+        if fmt not in ("csv", "jsonl"):
+            raise TroubleshootError(f"--format: unknown format '{fmt}' (allowed: csv, jsonl)")
+        store = Store.open(db)
+        text = export_rows(store.iterate(_filters(since, until, department, risk, red_flags)), fmt)  # type: ignore[arg-type]
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            write_report(text, output)
+            typer.echo(f"Exported to {output}", err=True)
+    except TroubleshootError as error:
+        _fail(error)
+
+
+@app.command()
+def purge(
+    before: Annotated[
+        datetime,
+        typer.Option(
+            "--before", formats=DATE_FORMATS, help="Delete assessments made before this date (UTC)."
+        ),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete old assessments, their follow-ups and audit trail (for retention rules)."""
+    from troubleshoot.store import Filters, Store
+
+    try:
+        store = Store.open(db)
+        count = len(store.find(Filters(until=before)))
+        if count == 0:
+            typer.echo("Nothing to delete.")
+            return
+        if not yes and not typer.confirm(
+            f"Delete {count} assessment(s) made before {before:%Y-%m-%d %H:%M} UTC?"
+        ):
+            typer.echo("Nothing deleted.")
+            raise typer.Exit(1)
+        typer.echo(f"Deleted {store.purge(before)} assessment(s).")
+    except TroubleshootError as error:
+        _fail(error)
+
+
+@followup_app.command("list")
+def followup_list(
+    all_: Annotated[bool, typer.Option("--all", help="Closed ones too.")] = False,
+    assessment: Annotated[
+        int | None, typer.Option("--assessment", help="Only this assessment.", show_default=False)
+    ] = None,
+    trail: Annotated[bool, typer.Option("--trail", help="Show each audit trail.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List follow-ups (open ones by default)."""
+    from troubleshoot import staff
+    from troubleshoot.store import Store
+
+    try:
+        items = Store.open(db).followups(status=None if all_ else "open", assessment_id=assessment)
+        typer.echo(staff.followup_listing(items), nl=False)
+        if trail:
+            for item in items:
+                typer.echo(staff.trail(item), nl=False)
+    except TroubleshootError as error:
+        _fail(error)
+
+
+def _record(followup_id: int, action: str, note: str, db: str | None) -> None:
+    from troubleshoot.staff import trail
+    from troubleshoot.store import Store
+
+    try:
+        if not note.strip():
+            raise TroubleshootError("--note: say what was done (the audit trail needs it)")
+        typer.echo(trail(Store.open(db).record(followup_id, action, note.strip())), nl=False)
+    except TroubleshootError as error:
+        _fail(error)
+
+
+Note = Annotated[str, typer.Option("--note", help="What was done or decided.")]
+FollowupId = Annotated[int, typer.Argument(metavar="ID", help="Follow-up id.")]
+
+
+@followup_app.command("close")
+def followup_close(followup_id: FollowupId, note: Note, db: DbOption = None) -> None:
+    """Close a follow-up with a note."""
+    _record(followup_id, "close", note, db)
+
+
+@followup_app.command("note")
+def followup_note(followup_id: FollowupId, note: Note, db: DbOption = None) -> None:
+    """Add a note to a follow-up's audit trail."""
+    _record(followup_id, "note", note, db)
+
+
+@followup_app.command("reopen")
+def followup_reopen(followup_id: FollowupId, note: Note, db: DbOption = None) -> None:
+    """Reopen a closed follow-up with a note."""
+    _record(followup_id, "reopen", note, db)

@@ -1,0 +1,159 @@
+"""What occupational-health staff see of stored assessments: a listing, flat export rows (CSV /
+JSON Lines) and the differences when an assessment is re-run against the current knowledge base.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from troubleshoot.store import FollowUp, Stored
+
+LIST_COLUMNS = ("id", "when (UTC)", "department", "respondent", "risk", "red flags", "symptoms")
+
+
+def _symptoms(result: dict[str, Any]) -> list[str]:
+    return [s["symptom"] for s in result.get("reported", [])]
+
+
+def _table(header: Iterable[str], rows: list[list[str]]) -> str:
+    header = list(header)
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [line.format(*header), line.format(*("-" * w for w in widths))]
+    out += [line.format(*row) for row in rows]
+    return "\n".join(text.rstrip() for text in out) + "\n"
+
+
+def listing(stored: list[Stored]) -> str:
+    if not stored:
+        return "No stored assessments match.\n"
+    rows = [
+        [
+            str(s.id),
+            s.created_at.strftime("%Y-%m-%d %H:%M"),
+            s.department or "-",
+            s.respondent or "-",
+            s.risk_level,
+            "yes" if s.red_flags else "no",
+            ", ".join(_symptoms(s.result)) or "-",
+        ]
+        for s in stored
+    ]
+    return _table(LIST_COLUMNS, rows) + f"{len(stored)} assessment(s).\n"
+
+
+def followup_listing(items: list[FollowUp]) -> str:
+    if not items:
+        return "No follow-ups match.\n"
+    rows = [
+        [
+            str(f.id),
+            str(f.assessment_id),
+            f.kind,
+            f.item,
+            f.status,
+            f.opened_at.strftime("%Y-%m-%d"),
+            f.department or "-",
+            (f.trail[-1][2] if f.trail and f.trail[-1][2] else "-")[:40],
+        ]
+        for f in items
+    ]
+    header = ("id", "assessment", "kind", "item", "status", "opened", "department", "last note")
+    return _table(header, rows)
+
+
+def trail(item: FollowUp) -> str:
+    lines = [
+        f"Follow-up {item.id} ({item.kind}: {item.item}), assessment {item.assessment_id}, "
+        f"{item.status}"
+    ]
+    lines += [
+        f"  {at:%Y-%m-%d %H:%M} {action}{': ' + note if note else ''}"
+        for at, action, note in item.trail
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def flat(stored: Stored) -> dict[str, Any]:
+    """One flat row per assessment: answers and conclusions as plain columns."""
+    result = stored.result
+    causes = [c for f in result.get("findings", []) for c in f["causes"]]
+    row: dict[str, Any] = {
+        "id": stored.id,
+        "created_at": stored.created_at.isoformat(timespec="seconds") + "Z",
+        "respondent": stored.respondent or "",
+        "department": stored.department or "",
+        "kb_version": stored.kb_version,
+        "tool_version": stored.tool_version,
+        "program": stored.program,
+        "risk_level": stored.risk_level,
+        "red_flags": ";".join(f["id"] for f in result["referral"]["red_flags"]),
+        "symptoms": ";".join(_symptoms(result)),
+        "likely_causes": ";".join(c["id"] for c in causes if c["status"] == "likely"),
+        "possible_causes": ";".join(c["id"] for c in causes if c["status"] == "possible"),
+        "solutions": ";".join(s["id"] for f in result.get("findings", []) for s in f["solutions"]),
+        "failed_checks": ";".join(
+            c["id"] for c in result.get("desk_checks", []) if c["status"] == "failed"
+        ),
+        "stretches": ";".join(s["id"] for s in result.get("stretches", [])),
+        "techniques": ";".join(t["id"] for t in result.get("techniques", [])),
+        "advice": ";".join(a["id"] for a in result.get("advice", [])),
+        "rosa_final": (result.get("rosa") or {}).get("final"),
+    }
+    for question, value in sorted(stored.answers.items()):
+        if isinstance(value, dict):
+            for item, answer in sorted(value.items()):
+                row[f"answer.{question}.{item}"] = answer
+        else:
+            row[f"answer.{question}"] = ";".join(value) if isinstance(value, list) else value
+    return row
+
+
+def export(stored: Iterable[Stored], fmt: str) -> str:
+    rows = [flat(s) for s in stored]
+    if fmt == "jsonl":
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    columns: list[str] = []
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _conclusions(result: dict[str, Any]) -> dict[str, str]:
+    found = {"risk level": result["risk"]["level"], "program": result["program"]}
+    for finding in result.get("findings", []):
+        for cause in finding["causes"] + finding["ruled_out"]:
+            found[f"cause {cause['id']}"] = cause["status"]
+        for solution in finding["solutions"]:
+            found[f"solution {solution['id']}"] = solution["priority"]
+    for key in ("stretches", "techniques", "advice"):
+        for item in result.get(key, []):
+            found[f"{key[:-1] if key != 'advice' else key} {item['id']}"] = "offered"
+    rosa = result.get("rosa")
+    if rosa:
+        found["workstation score"] = str(rosa["final"] if rosa["complete"] else rosa["final_range"])
+    return found
+
+
+def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What changed between a stored result and a re-run, line by line ("-" gone, "+" new)."""
+    before, after = _conclusions(old), _conclusions(new)
+    lines = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) == after.get(key):
+            continue
+        if key not in after:
+            lines.append(f"- {key}: {before[key]}")
+        elif key not in before:
+            lines.append(f"+ {key}: {after[key]}")
+        else:
+            lines.append(f"~ {key}: {before[key]} -> {after[key]}")
+    return lines

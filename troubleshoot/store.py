@@ -1,0 +1,442 @@
+"""Stored assessments, follow-ups and their audit trail. The only module that talks SQL.
+
+SQLAlchemy Core over an embedded SQLite file by default (in the user data directory), or any
+database by URL (`--db` / TROUBLESHOOT_DB; PostgreSQL is supported and tested). The schema is
+created and changed only by the ordered migrations below, each recorded in schema_migrations.
+Times are stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from troubleshoot.errors import StoreError
+
+APP_NAME = "troubleshoot"
+metadata = sa.MetaData()
+
+schema_migrations = sa.Table(
+    "schema_migrations",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("description", sa.String(200), nullable=False),
+    sa.Column("applied_at", sa.DateTime, nullable=False),
+)
+assessments = sa.Table(
+    "assessments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("respondent", sa.String(200)),
+    sa.Column("department", sa.String(200), index=True),
+    sa.Column("answers", sa.Text, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+    sa.Column("kb_version", sa.String(40), nullable=False),
+    sa.Column("tool_version", sa.String(40), nullable=False),
+    sa.Column("program", sa.String(40), nullable=False),
+    sa.Column("risk_level", sa.String(40), nullable=False, index=True),
+    sa.Column("red_flags", sa.Boolean, nullable=False),
+)
+followups = sa.Table(
+    "followups",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "assessment_id",
+        sa.Integer,
+        sa.ForeignKey("assessments.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("kind", sa.String(40), nullable=False),  # referral | high_risk | desk_check
+    sa.Column("item", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # open | closed
+    sa.Column("opened_at", sa.DateTime, nullable=False),
+    sa.Column("closed_at", sa.DateTime),
+)
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "followup_id",
+        sa.Integer,
+        sa.ForeignKey("followups.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),  # opened | note | closed | reopened
+    sa.Column("note", sa.Text, nullable=False, default=""),
+)
+
+
+def _migration_1(conn: Connection) -> None:
+    # Version 1 is frozen: later changes are new migrations, never edits here.
+    for table in (assessments, followups, audit):
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "assessments, follow-ups and their audit trail", _migration_1),
+]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def default_url() -> str:
+    """TROUBLESHOOT_DB, else an SQLite file in the user data directory."""
+    if url := os.environ.get("TROUBLESHOOT_DB"):
+        return url
+    from platformdirs import user_data_dir
+
+    return f"sqlite:///{Path(user_data_dir(APP_NAME)) / 'assessments.db'}"
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    created_at: datetime
+    respondent: str | None
+    department: str | None
+    answers: dict[str, Any]
+    result: dict[str, Any]
+    kb_version: str
+    tool_version: str
+    program: str
+    risk_level: str
+    red_flags: bool
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: int
+    assessment_id: int
+    kind: str
+    item: str
+    status: str
+    opened_at: datetime
+    closed_at: datetime | None
+    department: str | None = None
+    respondent: str | None = None
+    trail: tuple[tuple[datetime, str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: datetime | None = None
+    until: datetime | None = None
+    department: str | None = None
+    risk: str | None = None
+    red_flags_only: bool = False
+
+
+def _prepare_sqlite(url: sa.URL) -> None:
+    """Create the database file (and its folder) readable by its owner only."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Store:
+    """Assessments and follow-ups in one database; open with `Store.open(url)`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None, migrate: bool = True) -> Store:
+        url = url or default_url()
+        try:
+            parsed = sa.make_url(url)
+        except sa.exc.ArgumentError as error:
+            raise StoreError(f"--db: {url!r} is not a database URL") from error
+        try:
+            if parsed.get_backend_name() == "sqlite":
+                _prepare_sqlite(parsed)
+                engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+                sa.event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                engine = sa.create_engine(parsed, pool_pre_ping=True)
+            store = cls(engine)
+            if migrate:
+                store.migrate()
+        except (sa.exc.SQLAlchemyError, OSError) as error:
+            raise StoreError(
+                f"cannot open the database {parsed.render_as_string()}: {_reason(error)}"
+            ) from error
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- schema ------------------------------------------------------------------------------------
+    def migrate(self) -> list[int]:
+        """Apply the migrations not yet recorded, in order; return the versions applied."""
+        applied: list[int] = []
+        with self.engine.begin() as conn:
+            schema_migrations.create(conn, checkfirst=True)
+            done = set(conn.scalars(sa.select(schema_migrations.c.version)))
+            for version, description, step in MIGRATIONS:
+                if version in done:
+                    continue
+                step(conn)
+                conn.execute(
+                    schema_migrations.insert().values(
+                        version=version, description=description, applied_at=utc_now()
+                    )
+                )
+                applied.append(version)
+        return applied
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.scalar(sa.select(sa.func.max(schema_migrations.c.version))) or 0)
+
+    # -- assessments ----------------------------------------------------------------------------
+    def save(
+        self,
+        answers: dict[str, Any],
+        result: dict[str, Any],
+        respondent: str | None = None,
+        department: str | None = None,
+        created_at: datetime | None = None,
+    ) -> int:
+        """Store one assessment and open its follow-ups; return its id."""
+        now = created_at or utc_now()
+        with self._begin() as conn:
+            assessment_id = conn.execute(
+                assessments.insert().values(
+                    created_at=now,
+                    respondent=respondent,
+                    department=department,
+                    answers=json.dumps(answers, sort_keys=True),
+                    result=json.dumps(result),
+                    kb_version=result["kb_version"],
+                    tool_version=result["tool_version"],
+                    program=result["program"],
+                    risk_level=result["risk"]["level"],
+                    red_flags=bool(result["referral"]["red_flags"]),
+                )
+            ).inserted_primary_key[0]
+            for kind, item in _followups_for(result):
+                followup_id = conn.execute(
+                    followups.insert().values(
+                        assessment_id=assessment_id,
+                        kind=kind,
+                        item=item,
+                        status="open",
+                        opened_at=now,
+                    )
+                ).inserted_primary_key[0]
+                conn.execute(
+                    audit.insert().values(followup_id=followup_id, at=now, action="opened", note="")
+                )
+        return int(assessment_id)
+
+    def get(self, assessment_id: int) -> Stored:
+        with self._connect() as conn:
+            row = conn.execute(
+                sa.select(assessments).where(assessments.c.id == assessment_id)
+            ).first()
+        if row is None:
+            raise StoreError(f"no stored assessment with id {assessment_id}")
+        return _stored(row)
+
+    def find(self, filters: Filters = Filters(), limit: int | None = None) -> list[Stored]:
+        query = sa.select(assessments).order_by(assessments.c.created_at, assessments.c.id)
+        query = _filtered(query, filters)
+        if limit:
+            query = query.limit(limit)
+        with self._connect() as conn:
+            return [_stored(row) for row in conn.execute(query)]
+
+    def iterate(self, filters: Filters = Filters()) -> Iterator[Stored]:
+        """All matching assessments, oldest first, without holding them all in memory."""
+        query = _filtered(sa.select(assessments).order_by(assessments.c.id), filters)
+        with self._connect() as conn:
+            for row in conn.execution_options(yield_per=500).execute(query):
+                yield _stored(row)
+
+    def purge(self, before: datetime) -> int:
+        """Delete assessments (and their follow-ups and audit) created before `before`."""
+        with self._begin() as conn:
+            ids = sa.select(assessments.c.id).where(assessments.c.created_at < before)
+            followup_ids = sa.select(followups.c.id).where(followups.c.assessment_id.in_(ids))
+            conn.execute(audit.delete().where(audit.c.followup_id.in_(followup_ids)))
+            conn.execute(followups.delete().where(followups.c.assessment_id.in_(ids)))
+            return int(
+                conn.execute(assessments.delete().where(assessments.c.created_at < before)).rowcount
+                or 0
+            )
+
+    # -- follow-ups -----------------------------------------------------------------------------
+    def followups(
+        self, status: str | None = "open", assessment_id: int | None = None
+    ) -> list[FollowUp]:
+        query = (
+            sa.select(followups, assessments.c.department, assessments.c.respondent)
+            .join(assessments, followups.c.assessment_id == assessments.c.id)
+            .order_by(followups.c.id)
+        )
+        if status:
+            query = query.where(followups.c.status == status)
+        if assessment_id is not None:
+            query = query.where(followups.c.assessment_id == assessment_id)
+        with self._connect() as conn:
+            rows = conn.execute(query).all()
+            trails: dict[int, list[tuple[datetime, str, str]]] = {}
+            ids = [row.id for row in rows]
+            if ids:
+                for entry in conn.execute(
+                    sa.select(audit).where(audit.c.followup_id.in_(ids)).order_by(audit.c.id)
+                ):
+                    trails.setdefault(entry.followup_id, []).append(
+                        (entry.at, entry.action, entry.note)
+                    )
+        return [
+            FollowUp(
+                r.id,
+                r.assessment_id,
+                r.kind,
+                r.item,
+                r.status,
+                r.opened_at,
+                r.closed_at,
+                r.department,
+                r.respondent,
+                tuple(trails.get(r.id, [])),
+            )
+            for r in rows
+        ]
+
+    def record(self, followup_id: int, action: str, note: str) -> FollowUp:
+        """Append to a follow-up's audit trail; `close` and `reopen` also change its status."""
+        if action not in ("note", "close", "reopen"):
+            raise StoreError(f"unknown follow-up action {action!r}")
+        now = utc_now()
+        with self._begin() as conn:
+            row = conn.execute(sa.select(followups).where(followups.c.id == followup_id)).first()
+            if row is None:
+                raise StoreError(f"no follow-up with id {followup_id}")
+            if action == "close" and row.status == "closed":
+                raise StoreError(f"follow-up {followup_id} is already closed")
+            if action == "reopen" and row.status == "open":
+                raise StoreError(f"follow-up {followup_id} is already open")
+            if action != "note":
+                conn.execute(
+                    followups.update()
+                    .where(followups.c.id == followup_id)
+                    .values(
+                        status="closed" if action == "close" else "open",
+                        closed_at=now if action == "close" else None,
+                    )
+                )
+            conn.execute(
+                audit.insert().values(
+                    followup_id=followup_id,
+                    at=now,
+                    action={"close": "closed", "reopen": "reopened"}.get(action, action),
+                    note=note,
+                )
+            )
+        return next(f for f in self.followups(status=None) if f.id == followup_id)
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _connect(self) -> Any:
+        return _Guard(self.engine.connect)
+
+    def _begin(self) -> Any:
+        return _Guard(self.engine.begin)
+
+
+class _Guard:
+    """Turn database errors into one clear StoreError."""
+
+    def __init__(self, opener: Callable[[], Any]) -> None:
+        self.opener = opener
+        self.context: Any = None
+
+    def __enter__(self) -> Connection:
+        try:
+            self.context = self.opener()
+            return self.context.__enter__()  # type: ignore[no-any-return]
+        except sa.exc.SQLAlchemyError as error:
+            raise StoreError(f"database error: {_reason(error)}") from error
+
+    def __exit__(self, *exc: Any) -> bool:
+        try:
+            return bool(self.context.__exit__(*exc))
+        except sa.exc.SQLAlchemyError as error:
+            raise StoreError(f"database error: {_reason(error)}") from error
+
+
+def _reason(error: BaseException) -> str:
+    original = getattr(error, "orig", None) or error
+    return str(original).splitlines()[0][:200] if str(original) else type(error).__name__
+
+
+def _filtered(query: Any, filters: Filters) -> Any:
+    if filters.since:
+        query = query.where(assessments.c.created_at >= filters.since)
+    if filters.until:
+        query = query.where(assessments.c.created_at < filters.until)
+    if filters.department:
+        query = query.where(assessments.c.department == filters.department)
+    if filters.risk:
+        query = query.where(assessments.c.risk_level == filters.risk)
+    if filters.red_flags_only:
+        query = query.where(assessments.c.red_flags.is_(True))
+    return query
+
+
+def _stored(row: Any) -> Stored:
+    return Stored(
+        row.id,
+        row.created_at,
+        row.respondent,
+        row.department,
+        json.loads(row.answers),
+        json.loads(row.result),
+        row.kb_version,
+        row.tool_version,
+        row.program,
+        row.risk_level,
+        bool(row.red_flags),
+    )
+
+
+def _followups_for(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """Referrals and high-risk assessments open a follow-up; so does each failed desk check."""
+    opened = []
+    if result["program"] == "referral":
+        opened.append(("referral", ",".join(f["id"] for f in result["referral"]["red_flags"])))
+    elif result["risk"]["level"] == "high":
+        opened.append(("high_risk", "high"))
+    for check in result.get("desk_checks", []):
+        if check["status"] == "failed":
+            opened.append(("desk_check", check["id"]))
+    return opened
