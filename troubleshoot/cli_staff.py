@@ -195,6 +195,53 @@ def purge(
         _fail(error)
 
 
+@app.command()
+def cohort(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="html, md, json or csv.")] = "html",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    department: Department = None,
+    min_group: Annotated[
+        int,
+        typer.Option(
+            "--min-group", help="Suppress every figure about fewer people than this (at least 3)."
+        ),
+    ] = 5,
+    db: DbOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Workforce report: prevalence by body region and symptom, causes, desk problems, risk,
+    stress, trend, departments and the follow-up queue. Small groups are suppressed."""
+    from troubleshoot import cohort as cohorts
+    from troubleshoot.knowledge import load_knowledge_base
+    from troubleshoot.report import render_cohort, write_report
+    from troubleshoot.store import Filters, Store, utc_now
+
+    try:
+        kb = load_knowledge_base(rules)
+        store = Store.open(db)
+        filters = Filters(since, until, department)
+        shown = {
+            "since": since.date().isoformat() if since else None,
+            "until": until.date().isoformat() if until else None,
+            "department": department,
+        }
+        built = cohorts.build(kb, store.iterate(filters), store.followups(), min_group, shown)
+        text = render_cohort(
+            built.to_dict(), cohorts.csv_rows(built), kb, fmt, f"{utc_now():%Y-%m-%d %H:%M} UTC"
+        )
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            write_report(text, output)
+            typer.echo(f"Cohort report written to {output}", err=True)
+    except TroubleshootError as error:
+        _fail(error)
+
+
 @followup_app.command("list")
 def followup_list(
     all_: Annotated[bool, typer.Option("--all", help="Closed ones too.")] = False,

@@ -10,6 +10,8 @@ missing value is an error rather than a blank. Template context (all formats):
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from functools import lru_cache
@@ -97,3 +99,29 @@ def write_report(text: str, path: Path) -> None:
     except OSError as error:
         tmp.unlink(missing_ok=True)
         raise ReportError(f"{path}: cannot write the report: {error.strerror or error}") from error
+
+
+COHORT_FORMATS = ("html", "md", "json", "csv")
+
+
+def render_cohort(
+    cohort: dict[str, Any], rows: list[dict[str, Any]], kb: KnowledgeBase, fmt: str, generated: str
+) -> str:
+    """The cohort report; `rows` is its long form, used for CSV."""
+    if fmt == "json":
+        return json.dumps(cohort, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(
+            buffer, fieldnames=["section", "key", "label", "count", "percent"], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue()
+    if fmt not in ("html", "md"):
+        raise ReportError(f"unknown format '{fmt}' (allowed: {', '.join(COHORT_FORMATS)})")
+    try:
+        template = environment(kb).get_template(f"cohort.{fmt}")
+        return _tidy(template.render(c=cohort, generated=generated))
+    except jinja2.TemplateError as error:
+        raise ReportError(f"report template cohort.{fmt}: {error}") from error
