@@ -141,3 +141,41 @@ def test_an_unusable_database_is_a_clean_error(runner, tmp_path) -> None:
     result = runner.invoke(app, ["list", "--db", f"sqlite:///{tmp_path}"])
     assert result.exit_code == 2 and "cannot open the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_compare_before_and_after(runner, tmp_path) -> None:
+    _assess(
+        runner,
+        tmp_path,
+        {
+            "red_flags": [],
+            "symptoms": ["neck_pain", "eye_strain"],
+            "severity": {"neck_pain": 8, "eye_strain": 5},
+            "monitor_height": "too_low",
+        },
+        "--respondent",
+        "p-9",
+    )
+    _assess(
+        runner,
+        tmp_path,
+        {
+            "red_flags": [],
+            "symptoms": ["neck_pain", "wrist_pain"],
+            "severity": {"neck_pain": 3},
+            "monitor_height": "eye_level",
+        },
+        "--respondent",
+        "p-9",
+    )
+    result = runner.invoke(app, ["compare", "--respondent", "p-9"])
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "Risk level: High -> Low" in out
+    assert "  Neck pain: 8/10 -> 3/10" in out
+    assert "Resolved: Eye strain" in out and "New: Wrist pain or discomfort" in out
+    assert "Likely causes no longer found: A neck that often sits too far forward" in out
+    assert runner.invoke(app, ["compare", "1", "2"]).stdout == out
+    lonely = runner.invoke(app, ["compare", "--respondent", "nobody"])
+    assert lonely.exit_code == 2 and "has 0 stored assessment(s)" in lonely.stderr
+    assert runner.invoke(app, ["compare"]).exit_code == 2

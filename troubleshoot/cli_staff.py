@@ -134,6 +134,47 @@ def show(
 
 
 @app.command()
+def compare(
+    first: Annotated[
+        int | None, typer.Argument(metavar="[ID1]", help="Earlier assessment.", show_default=False)
+    ] = None,
+    second: Annotated[
+        int | None, typer.Argument(metavar="[ID2]", help="Later assessment.", show_default=False)
+    ] = None,
+    respondent: Annotated[
+        str | None,
+        typer.Option(
+            "--respondent",
+            help="Compare this person's first and latest assessments.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Before and after: symptom strength, resolved and new problems, risk and workstation score."""
+    from troubleshoot.staff import comparison
+    from troubleshoot.store import Filters, Store
+
+    try:
+        store = Store.open(db)
+        if respondent:
+            found = store.find(Filters(respondent=respondent))
+            if len(found) < 2:
+                raise TroubleshootError(
+                    f"--respondent: {respondent!r} has {len(found)} stored "
+                    "assessment(s); two are needed to compare"
+                )
+            before, after = found[0], found[-1]
+        elif first is not None and second is not None:
+            before, after = store.get(first), store.get(second)
+        else:
+            raise TroubleshootError("give two assessment ids, or --respondent")
+        typer.echo(comparison(before, after), nl=False)
+    except TroubleshootError as error:
+        _fail(error)
+
+
+@app.command()
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "csv",
     output: Annotated[

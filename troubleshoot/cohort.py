@@ -152,8 +152,10 @@ def _stress_band(value: Any) -> str:
 def _queue(open_followups: list[FollowUp], ids: set[int], n: int, k: int) -> list[Count]:
     """The follow-up queue as counts only: individual cases are in `followup list`."""
     # People (assessments) with at least one open follow-up of each kind.
-    kinds = Counter(kind for kind, _ in {(f.kind, f.assessment_id) for f in open_followups
-                                         if f.assessment_id in ids})
+    kinds = Counter(
+        kind
+        for kind, _ in {(f.kind, f.assessment_id) for f in open_followups if f.assessment_id in ids}
+    )
     labels = {
         "referral": "red flags awaiting follow-up",
         "high_risk": "high-risk assessments",

@@ -157,3 +157,49 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         else:
             lines.append(f"~ {key}: {before[key]} -> {after[key]}")
     return lines
+
+
+def _severities(result: dict[str, Any]) -> dict[str, tuple[str, Any]]:
+    return {s["symptom"]: (s["name"], s["severity"]) for s in result.get("reported", [])}
+
+
+def _likely(result: dict[str, Any]) -> dict[str, str]:
+    return {
+        c["id"]: c["text"]
+        for f in result.get("findings", [])
+        for c in f["causes"]
+        if c["status"] == "likely"
+    }
+
+
+def _strength(value: Any) -> str:
+    return "not rated" if value is None else f"{value}/10"
+
+
+def comparison(before: Stored, after: Stored) -> str:
+    """Before and after for one person: symptom strength, resolved and new problems."""
+    old, new = before.result, after.result
+    lines = [
+        f"Assessment {before.id} ({before.created_at:%Y-%m-%d}) -> "
+        f"assessment {after.id} ({after.created_at:%Y-%m-%d})",
+        f"Risk level: {old['risk']['name']} -> {new['risk']['name']}",
+    ]
+    old_rosa, new_rosa = old.get("rosa") or {}, new.get("rosa") or {}
+    if old_rosa.get("final") is not None or new_rosa.get("final") is not None:
+        lines.append(
+            f"Workstation score: {old_rosa.get('final', '-')} -> {new_rosa.get('final', '-')}"
+        )
+    was, now = _severities(old), _severities(new)
+    for symptom in [s for s in was if s in now]:
+        lines.append(
+            f"  {was[symptom][0]}: {_strength(was[symptom][1])} -> {_strength(now[symptom][1])}"
+        )
+    resolved = [was[s][0] for s in was if s not in now]
+    started = [now[s][0] for s in now if s not in was]
+    lines.append("Resolved: " + (", ".join(resolved) if resolved else "none"))
+    lines.append("New: " + (", ".join(started) if started else "none"))
+    gone = [text for cause, text in _likely(old).items() if cause not in _likely(new)]
+    came = [text for cause, text in _likely(new).items() if cause not in _likely(old)]
+    lines.append("Likely causes no longer found: " + ("; ".join(gone) if gone else "none"))
+    lines.append("Likely causes newly found: " + ("; ".join(came) if came else "none"))
+    return "\n".join(lines) + "\n"

@@ -140,6 +140,7 @@ class Filters:
     department: str | None = None
     risk: str | None = None
     red_flags_only: bool = False
+    respondent: str | None = None
 
 
 def _prepare_sqlite(url: sa.URL) -> None:
@@ -408,6 +409,8 @@ def _filtered(query: Any, filters: Filters) -> Any:
         query = query.where(assessments.c.department == filters.department)
     if filters.risk:
         query = query.where(assessments.c.risk_level == filters.risk)
+    if filters.respondent:
+        query = query.where(assessments.c.respondent == filters.respondent)
     if filters.red_flags_only:
         query = query.where(assessments.c.red_flags.is_(True))
     return query
