@@ -101,9 +101,9 @@ def test_unreadable_answers_file(runner, tmp_path) -> None:
 
 def test_unknown_format(runner, tmp_path) -> None:
     path = _answers_file(tmp_path, {"red_flags": []})
-    result = runner.invoke(app, ["assess", "-a", str(path), "-f", "pdf"])
+    result = runner.invoke(app, ["assess", "-a", str(path), "-f", "docx"])
     assert result.exit_code == 2
-    assert "unknown format 'pdf'" in result.stderr
+    assert "unknown format 'docx'" in result.stderr
 
 
 def test_interactive_assessment(runner) -> None:

@@ -27,7 +27,15 @@ rules_app = typer.Typer(
 )
 app.add_typer(rules_app, name="rules")
 
-FORMAT_BY_SUFFIX = {".html": "html", ".htm": "html", ".md": "md", ".json": "json", ".txt": "text"}
+FORMAT_BY_SUFFIX = {
+    ".html": "html",
+    ".htm": "html",
+    ".md": "md",
+    ".json": "json",
+    ".txt": "text",
+    ".pdf": "pdf",
+    ".csv": "csv",
+}
 
 DbOption = Annotated[
     str | None,
@@ -126,7 +134,7 @@ def assess(
     from troubleshoot.answers import read_answers_file
     from troubleshoot.assessment import assess as run_assessment
     from troubleshoot.knowledge import load_knowledge_base
-    from troubleshoot.report import FORMATS, print_terminal, render, write_report
+    from troubleshoot.report import FORMATS, document
 
     chosen = fmt or (FORMAT_BY_SUFFIX.get(output.suffix.lower(), "text") if output else "terminal")
     try:
@@ -151,16 +159,26 @@ def assess(
             finally:
                 store.close()
             typer.echo(f"Saved as assessment {saved}.", err=True)
-        text = render(result, kb, "md" if chosen == "terminal" else chosen)
-        if output is not None:
-            write_report(text, output)
-            typer.echo(f"Report written to {output}", err=True)
-        elif chosen == "terminal":
-            print_terminal(text)
-        else:
-            typer.echo(text, nl=False)
+        emit(document(result, kb, chosen), chosen, output)
     except TroubleshootError as error:
         _fail(error)
+
+
+def emit(text: str | bytes, fmt: str, output: Path | None) -> None:
+    """Print a report, or write it to a file; PDF goes to a file or a pipe, not a terminal."""
+    from troubleshoot.report import print_terminal, write_report
+
+    if output is not None:
+        write_report(text, output)
+        typer.echo(f"Report written to {output}", err=True)
+    elif isinstance(text, bytes):
+        if sys.stdout.isatty():
+            raise TroubleshootError("--format pdf: a PDF cannot be shown here; use -o FILE")
+        typer.echo(text, nl=False)
+    elif fmt == "terminal":
+        print_terminal(text)
+    else:
+        typer.echo(text, nl=False)
 
 
 def _interview(

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from troubleshoot.cli import DbOption, RulesOption, _fail, app
+from troubleshoot.cli import DbOption, RulesOption, _fail, app, emit
 from troubleshoot.errors import TroubleshootError
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -83,7 +83,7 @@ def list_assessments(
 def show(
     assessment_id: Annotated[int, typer.Argument(metavar="ID", help="Assessment id.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="terminal, text, md, html or json.")
+        str, typer.Option("--format", "-f", help="terminal, text, md, html, json or pdf.")
     ] = "terminal",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
@@ -100,7 +100,7 @@ def show(
     """Re-render a stored assessment exactly as it was made (or re-run it with --rerun)."""
     from troubleshoot.assessment import assess
     from troubleshoot.knowledge import load_knowledge_base
-    from troubleshoot.report import FORMATS, print_terminal, render, write_report
+    from troubleshoot.report import FORMATS, document
     from troubleshoot.staff import differences
     from troubleshoot.store import Store
 
@@ -121,14 +121,7 @@ def show(
             )
             typer.echo("\n".join(changes) if changes else "No change in any conclusion.")
             return
-        text = render(stored.result, kb, "md" if fmt == "terminal" else fmt)
-        if output is not None:
-            write_report(text, output)
-            typer.echo(f"Report written to {output}", err=True)
-        elif fmt == "terminal":
-            print_terminal(text)
-        else:
-            typer.echo(text, nl=False)
+        emit(document(stored.result, kb, fmt), fmt, output)
     except TroubleshootError as error:
         _fail(error)
 
@@ -238,7 +231,9 @@ def purge(
 
 @app.command()
 def cohort(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="html, md, json or csv.")] = "html",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="html, md, json, csv or pdf.")
+    ] = "html",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
     ] = None,
@@ -258,7 +253,7 @@ def cohort(
     stress, trend, departments and the follow-up queue. Small groups are suppressed."""
     from troubleshoot import cohort as cohorts
     from troubleshoot.knowledge import load_knowledge_base
-    from troubleshoot.report import render_cohort, write_report
+    from troubleshoot.report import render_cohort
     from troubleshoot.store import Filters, Store, utc_now
 
     try:
@@ -274,11 +269,7 @@ def cohort(
         text = render_cohort(
             built.to_dict(), cohorts.csv_rows(built), kb, fmt, f"{utc_now():%Y-%m-%d %H:%M} UTC"
         )
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
-            write_report(text, output)
-            typer.echo(f"Cohort report written to {output}", err=True)
+        emit(text, fmt, output)
     except TroubleshootError as error:
         _fail(error)
 

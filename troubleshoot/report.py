@@ -25,7 +25,7 @@ from troubleshoot.knowledge import PACKAGE_DIR
 from troubleshoot.model import KnowledgeBase
 from troubleshoot.result import Result
 
-FORMATS = ("terminal", "text", "md", "html", "json")
+FORMATS = ("terminal", "text", "md", "html", "json", "pdf")
 TEMPLATES = {
     "text": "report.txt",
     "md": "report.md",
@@ -71,6 +71,28 @@ def render(result: Result | dict[str, Any], kb: KnowledgeBase, fmt: str) -> str:
         raise ReportError(f"report template {TEMPLATES[fmt]}: {error}") from error
 
 
+def to_pdf(html: str) -> bytes:
+    """Print the standalone HTML to PDF (WeasyPrint, imported only when a PDF is wanted)."""
+    import logging
+
+    try:
+        import weasyprint  # type: ignore[import-untyped]
+    except (ImportError, OSError) as error:
+        raise ReportError(f"PDF output is not available here: {error}") from error
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    try:
+        return bytes(weasyprint.HTML(string=html).write_pdf())
+    except Exception as error:  # WeasyPrint raises many kinds; all mean "no PDF"
+        raise ReportError(f"could not make the PDF: {error}") from error
+
+
+def document(result: Result | dict[str, Any], kb: KnowledgeBase, fmt: str) -> str | bytes:
+    """The employee report in any format, PDF included (as bytes)."""
+    if fmt == "pdf":
+        return to_pdf(render(result, kb, "html"))
+    return render(result, kb, "md" if fmt == "terminal" else fmt)
+
+
 def _tidy(text: str) -> str:
     """Collapse runs of blank lines that template conditionals leave behind."""
     lines: list[str] = []
@@ -88,26 +110,32 @@ def print_terminal(markdown_text: str, color: bool | None = None) -> None:
     Console(force_terminal=color, highlight=False).print(Markdown(markdown_text))
 
 
-def write_report(text: str, path: Path) -> None:
+def write_report(text: str | bytes, path: Path) -> None:
     """Write atomically: a reader never sees a half-written report."""
     if not path.name or path.is_dir():
         raise ReportError(f"{path}: not a file name to write the report to")
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            tmp.write_bytes(text)
+        else:
+            tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     except OSError as error:
         tmp.unlink(missing_ok=True)
         raise ReportError(f"{path}: cannot write the report: {error.strerror or error}") from error
 
 
-COHORT_FORMATS = ("html", "md", "json", "csv")
+COHORT_FORMATS = ("html", "md", "json", "csv", "pdf")
 
 
 def render_cohort(
     cohort: dict[str, Any], rows: list[dict[str, Any]], kb: KnowledgeBase, fmt: str, generated: str
-) -> str:
+) -> str | bytes:
     """The cohort report; `rows` is its long form, used for CSV."""
+    if fmt == "pdf":
+        html = render_cohort(cohort, rows, kb, "html", generated)
+        return to_pdf(html if isinstance(html, str) else html.decode())
     if fmt == "json":
         return json.dumps(cohort, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
