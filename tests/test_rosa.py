@@ -410,3 +410,60 @@ def test_workstation_option_asks_the_full_check(runner) -> None:
     assert "[6 of about 5" in result.stdout  # about fifty more questions planned
     without = runner.invoke(app, ["assess"], input=typed)
     assert "== Your desk and work habits" not in without.stdout
+
+
+def test_a_missing_armrest_answer_keeps_the_item_open() -> None:
+    answers = _desk(MEDIUM)
+    del answers["chair_armrests"]
+    result = score(ROSA, answers)
+    armrests = next(i for i in result.items if i.id == "armrests")
+    assert not armrests.complete and armrests.missing == ("chair_armrests",)
+    assert "chair_armrests" in result.missing and not result.complete
+
+
+def test_time_that_adds_points_is_explained() -> None:
+    result = score(ROSA, _desk(LONG))
+    keyboard = next(i for i in result.items if i.id == "keyboard")
+    assert [f.points for f in keyboard.findings] == [1] and keyboard.score == 2
+    assert "type for more than an hour" in keyboard.findings[0].text
+    assert [name for name, _ in result.time_findings] == ["Time sitting"]
+    assert score(ROSA, _desk(MEDIUM)).time_findings == ()
+
+
+@pytest.mark.parametrize(
+    "answer, points",
+    [
+        ("hips_level_with_knees", 1),
+        ("hips_slightly_above_knees", 1),
+        ("hips_below_knees", 2),
+        ("hips_well_above_knees", 2),
+        ("feet_dont_reach", 3),
+    ],
+)
+def test_seat_height_answers_score_as_in_the_form(answer: str, points: int) -> None:
+    item = next(
+        i for i in score(ROSA, _desk(MEDIUM, seat_height=answer)).items if i.id == "seat_height"
+    )
+    assert item.score == points
+
+
+def test_recline_and_seat_depth_follow_the_form() -> None:
+    def back(**changes: Any) -> int | None:
+        return next(
+            i.score
+            for i in score(ROSA, _desk(MEDIUM, **changes)).items
+            if i.id in ("back_support",)
+        )
+
+    assert back(backrest_recline="slightly_back") == 1 and back(backrest_recline="upright") == 2
+    depth = next(
+        i
+        for i in score(ROSA, _desk(MEDIUM, seat_depth="one_inch_gap")).items
+        if i.id == "seat_depth"
+    )
+    assert depth.score == 2 and "about 3 inches" in depth.findings[0].text
+
+
+def test_feet_that_do_not_reach_the_floor_are_evidence(run) -> None:
+    result = run({"symptoms": ["thigh_low_back_discomfort"], "seat_height": "feet_dont_reach"})
+    assert result.findings[0].causes[0].status == "likely"

@@ -59,6 +59,8 @@ class Device:
     name: str
     daily: str
     continuous: str
+    finding: str = ""  # shown when its time adds a point
+    fixes: tuple[Fix, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ class RosaScore:
     action_level: int
     answered: bool
     missing: tuple[str, ...] = field(default=())
+    time_findings: tuple[tuple[str, Finding], ...] = ()  # grid-level time (the chair's sitting)
 
 
 def duration_modifier(rosa: Rosa, device: Device, answers: Answers) -> int | None:
@@ -209,9 +212,8 @@ def _item(rosa: Rosa, item: Item, section: str, answers: Answers) -> ItemScore:
     base_questions: set[str] = set()
     for option in item.base:
         base_questions |= questions_used(option.when)
-    undecided_base = not matched or any(
-        answers.get(q) in (None, "not_sure") for q in base_questions
-    )
+    unanswered_base = {q for q in base_questions if answers.get(q) in (None, "not_sure")}
+    top = max(o.points for o in item.base)
     missing: set[str] = set()
     findings: list[Finding] = []
     if matched:
@@ -224,8 +226,11 @@ def _item(rosa: Rosa, item: Item, section: str, answers: Answers) -> ItemScore:
     else:
         base_low = min(o.points for o in item.base)
         missing |= base_questions
-    top = max(o.points for o in item.base)
-    base_high = top if undecided_base and base_low < top else base_low
+    # A higher option may still match once the missing answers come in.
+    undecided_base = not matched or (base_low < top and bool(unanswered_base))
+    if undecided_base:
+        missing |= unanswered_base
+    base_high = top if undecided_base else base_low
     low = base_low
     high = base_high
     for modifier in item.modifiers:
@@ -243,9 +248,11 @@ def _item(rosa: Rosa, item: Item, section: str, answers: Answers) -> ItemScore:
         duration = d_low if d_low == d_high else None
         if duration is None:
             missing |= {device.daily, device.continuous}
+        elif duration > 0:
+            findings.append(Finding(duration, device.finding, device.fixes))
         low, high = low + d_low, high + d_high
     low, high = _clamp(low, item.clamp), _clamp(high, item.clamp)
-    complete = bool(matched) and not missing
+    complete = not undecided_base and not missing
     unanswered = tuple(sorted(q for q in missing if answers.get(q) in (None, "not_sure")))
     return ItemScore(
         item.id,
@@ -323,6 +330,13 @@ def score(rosa: Rosa, answers: Answers) -> RosaScore:
         device = rosa.device(chair_device)
         missing |= {device.daily, device.continuous}
     answered = any(answers.get(q) not in (None, "not_sure") for q in rosa.questions())
+    time_findings = tuple(
+        (device.name, Finding(1, device.finding, device.fixes))
+        for grid in rosa.grids
+        if grid.add_duration
+        and durations.get(grid.add_duration) == 1
+        and (device := rosa.device(grid.add_duration)).finding
+    )
     sections = {s.id: exact(s.grid) for s in rosa.sections}
     return RosaScore(
         final=final,
@@ -338,4 +352,5 @@ def score(rosa: Rosa, answers: Answers) -> RosaScore:
         action_level=rosa.action_level,
         answered=answered,
         missing=tuple(sorted(q for q in missing if answers.get(q) in (None, "not_sure"))),
+        time_findings=time_findings,
     )

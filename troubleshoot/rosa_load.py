@@ -27,7 +27,12 @@ def parse_rosa(
             found.append(Fix(kind, ref))
         return tuple(found)
 
-    devices = tuple(Device(d["id"], d["name"], d["daily"], d["continuous"]) for d in raw["devices"])
+    devices = tuple(
+        Device(
+            d["id"], d["name"], d["daily"], d["continuous"], d.get("finding", ""), fixes(d, d["id"])
+        )
+        for d in raw["devices"]
+    )
     device_ids = {d.id for d in devices}
     items = []
     for entry in raw["items"]:

@@ -172,6 +172,15 @@ def _likely(result: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _rosa_score(rosa: dict[str, Any] | None) -> str:
+    if not rosa:
+        return "not checked"
+    if rosa["complete"]:
+        return str(rosa["final"])
+    low, high = rosa["final_range"]
+    return str(low) if low == high else f"between {low} and {high} (incomplete)"
+
+
 def _strength(value: Any) -> str:
     return "not rated" if value is None else f"{value}/10"
 
@@ -184,11 +193,9 @@ def comparison(before: Stored, after: Stored) -> str:
         f"assessment {after.id} ({after.created_at:%Y-%m-%d})",
         f"Risk level: {old['risk']['name']} -> {new['risk']['name']}",
     ]
-    old_rosa, new_rosa = old.get("rosa") or {}, new.get("rosa") or {}
-    if old_rosa.get("final") is not None or new_rosa.get("final") is not None:
-        lines.append(
-            f"Workstation score: {old_rosa.get('final', '-')} -> {new_rosa.get('final', '-')}"
-        )
+    old_rosa, new_rosa = old.get("rosa"), new.get("rosa")
+    if old_rosa or new_rosa:
+        lines.append(f"Workstation score: {_rosa_score(old_rosa)} -> {_rosa_score(new_rosa)}")
     was, now = _severities(old), _severities(new)
     for symptom in [s for s in was if s in now]:
         lines.append(

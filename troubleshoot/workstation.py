@@ -74,5 +74,14 @@ def workstation_result(kb: KnowledgeBase, rosa: Rosa, scored: RosaScore) -> dict
             for s in rosa.sections
         ],
         "action_text": rosa.action_text,
+        "time_findings": [
+            {
+                "name": name,
+                "points": f.points,
+                "text": f.text,
+                "fixes": [_fix(kb, x.kind, x.id) for x in f.fixes],
+            }
+            for name, f in scored.time_findings
+        ],
         "self_report_note": rosa.self_report_note,
     }
