@@ -200,3 +200,15 @@ def test_cohort_command_in_every_format(kb, tmp_path, runner: CliRunner) -> None
     assert written.exit_code == 0 and (tmp_path / "c.html").read_text().startswith(
         "<!doctype html>"
     )
+
+
+def test_cohort_pdf(kb, tmp_path, runner: CliRunner) -> None:
+    from pypdf import PdfReader
+
+    url = f"sqlite:///{tmp_path / 'pdf.db'}"
+    _generate(kb, Store.open(url), 30)
+    target = tmp_path / "cohort.pdf"
+    result = runner.invoke(app, ["cohort", "--db", url, "-o", str(target)])
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(page.extract_text() for page in PdfReader(str(target)).pages)
+    assert "Workforce ergonomics: cohort report" in text and "30 assessment(s)" in text

@@ -237,3 +237,27 @@ def test_important_advice_explains_itself_in_every_format(run, kb) -> None:
     result = run({"symptoms": ["neck_pain"], "severity": {"neck_pain": 9}})
     for fmt in ("md", "text", "html"):
         assert "because you said: Strength (Neck pain): 9/10" in render(result, kb, fmt)
+
+
+def test_pdf_report_pages_carry_the_report(run, kb, tmp_path) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from troubleshoot.report import document
+
+    pdf = document(run(FULL), kb, "pdf")
+    assert isinstance(pdf, bytes) and pdf.startswith(b"%PDF")
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
+    for expected in (
+        "Your ergonomic troubleshooting report",
+        "Risk level",
+        "Neck pain",
+        "Emergency",
+        "not a diagnosis",
+    ):
+        assert expected in text
+    referral = document(run({**FULL, "fever_nausea_vomiting": "yes"}), kb, "pdf")
+    assert isinstance(referral, bytes)
+    words = " ".join(p.extract_text() for p in PdfReader(BytesIO(referral)).pages)
+    assert "See your doctor first" in words and "Stretches" not in words

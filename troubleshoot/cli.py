@@ -136,7 +136,7 @@ def assess(
     from troubleshoot.knowledge import load_knowledge_base
     from troubleshoot.report import FORMATS, document
 
-    chosen = fmt or (FORMAT_BY_SUFFIX.get(output.suffix.lower(), "text") if output else "terminal")
+    chosen = choose_format(fmt, output, "terminal")
     try:
         if chosen not in FORMATS:
             raise TroubleshootError(
@@ -162,6 +162,17 @@ def assess(
         emit(document(result, kb, chosen), chosen, output)
     except TroubleshootError as error:
         _fail(error)
+
+
+def choose_format(fmt: str | None, output: Path | None, default: str) -> str:
+    """--format if given, else the output file's suffix, else the default."""
+    if fmt:
+        return fmt
+    if output is not None:
+        return FORMAT_BY_SUFFIX.get(
+            output.suffix.lower(), "text" if default == "terminal" else default
+        )
+    return default
 
 
 def emit(text: str | bytes, fmt: str, output: Path | None) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from troubleshoot.cli import DbOption, RulesOption, _fail, app, emit
+from troubleshoot.cli import DbOption, RulesOption, _fail, app, choose_format, emit
 from troubleshoot.errors import TroubleshootError
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -83,8 +83,15 @@ def list_assessments(
 def show(
     assessment_id: Annotated[int, typer.Argument(metavar="ID", help="Assessment id.")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="terminal, text, md, html, json or pdf.")
-    ] = "terminal",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="terminal, text, md, html, json or pdf (default: "
+            "terminal, or from the -o file name).",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
     ] = None,
@@ -104,10 +111,11 @@ def show(
     from troubleshoot.staff import differences
     from troubleshoot.store import Store
 
+    chosen = choose_format(fmt, output, "terminal")
     try:
-        if fmt not in FORMATS:
+        if chosen not in FORMATS:
             raise TroubleshootError(
-                f"--format: unknown format '{fmt}' (allowed: {', '.join(FORMATS)})"
+                f"--format: unknown format '{chosen}' (allowed: {', '.join(FORMATS)})"
             )
         stored = Store.open(db).get(assessment_id)
         kb = load_knowledge_base(rules)
@@ -121,7 +129,7 @@ def show(
             )
             typer.echo("\n".join(changes) if changes else "No change in any conclusion.")
             return
-        emit(document(stored.result, kb, fmt), fmt, output)
+        emit(document(stored.result, kb, chosen), chosen, output)
     except TroubleshootError as error:
         _fail(error)
 
@@ -232,8 +240,14 @@ def purge(
 @app.command()
 def cohort(
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="html, md, json, csv or pdf.")
-    ] = "html",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html, md, json, csv or pdf (default: html, or from the -o file name).",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
     ] = None,
@@ -266,10 +280,11 @@ def cohort(
             "department": department,
         }
         built = cohorts.build(kb, store.iterate(filters), store.followups(), min_group, shown)
+        chosen = choose_format(fmt, output, "html")
         text = render_cohort(
-            built.to_dict(), cohorts.csv_rows(built), kb, fmt, f"{utc_now():%Y-%m-%d %H:%M} UTC"
+            built.to_dict(), cohorts.csv_rows(built), kb, chosen, f"{utc_now():%Y-%m-%d %H:%M} UTC"
         )
-        emit(text, fmt, output)
+        emit(text, chosen, output)
     except TroubleshootError as error:
         _fail(error)
 
