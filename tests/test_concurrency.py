@@ -33,9 +33,12 @@ def test_concurrent_writers_lose_nothing(database_url: str, clear_screen) -> Non
     Store.open(database_url).close()  # migrate once, before the rush
     with multiprocessing.Manager() as manager:
         failures = manager.list()
-        workers = [multiprocessing.get_context("fork").Process(
-            target=_writer, args=(database_url, w, EACH, result, failures))
-            for w in range(PROCESSES)]
+        workers = [
+            multiprocessing.get_context("fork").Process(
+                target=_writer, args=(database_url, w, EACH, result, failures)
+            )
+            for w in range(PROCESSES)
+        ]
         for worker in workers:
             worker.start()
         for worker in workers:

@@ -80,6 +80,13 @@ _AnswersLoader.add_implicit_resolver(
 )
 
 
+def _key(value: Any) -> str:
+    """A key as it can appear in a one-line message."""
+    if isinstance(value, str) and value.isprintable() and 0 < len(value) <= MAX_SHOWN:
+        return value
+    return _shown(value)
+
+
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
@@ -123,7 +130,7 @@ def normalize_answers(
             close = difflib.get_close_matches(str(key), [*kb.question, "red_flags"], n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise AnswersError(
-                f"{origin}: {_shown(key) if not isinstance(key, str) else key[:MAX_SHOWN]}: "
+                f"{origin}: {_key(key)}: "
                 f"unknown question{hint}; `troubleshoot questions` lists them all"
             )
         if value is None:
@@ -241,7 +248,7 @@ def _per_symptom(question: Question, value: Any, origin: str) -> dict[str, Any]:
             f"(for example {question.id}: {{neck_pain: ...}})"
         )
     return {
-        str(item): coerce_answer(question, answer, origin, f"{question.id}.{item}")
+        str(item): coerce_answer(question, answer, origin, f"{question.id}.{_key(item)}")
         for item, answer in value.items()
         if answer is not None
     }
@@ -259,10 +266,11 @@ def _check_per_symptom_items(
         for item in value:
             if item not in kb.symptom:
                 raise AnswersError(
-                    f"{origin}: {question.id}.{item}: unknown symptom "
+                    f"{origin}: {question.id}.{_key(item)}: unknown symptom "
                     f"(allowed: {', '.join(kb.symptom)})"
                 )
             if item not in reported_ids:
                 raise AnswersError(
-                    f"{origin}: {question.id}.{item}: '{item}' is not listed under `symptoms`"
+                    f"{origin}: {question.id}.{_key(item)}: {_shown(item)} is not listed under "
+                    "`symptoms`"
                 )

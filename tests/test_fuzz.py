@@ -1,0 +1,107 @@
+"""Malformed input, everywhere: fuzzed answers files give a report or one clean error, never a
+traceback; free text is escaped in HTML and never evaluated as a template.
+Long mode: FUZZ_EXAMPLES=10000 uv run pytest tests/test_fuzz.py"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from troubleshoot.answers import read_answers_file
+from troubleshoot.assessment import assess
+from troubleshoot.errors import TroubleshootError
+from troubleshoot.knowledge import load_knowledge_base
+from troubleshoot.report import render
+
+KB = load_knowledge_base()
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "500"))
+KEYS = [q.id for q in KB.questions] + ["red_flags", "symptoms", "", "severity"]
+WORDS = sorted(
+    {c for q in KB.questions for c in q.choice_ids}
+    | {"yes", "no", "not_sure"}
+    | {s.id for s in KB.symptoms}
+    | {f.id for f in KB.red_flags}
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(WORDS),
+    st.text(max_size=20),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from([*WORDS, "x"]), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+documents = st.one_of(
+    st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=10), values, max_size=12),
+    values,
+)
+
+
+def _ok_or_clean(path: Path) -> None:
+    try:
+        answers = read_answers_file(path, KB)
+        result = assess(KB, answers)
+        for fmt in ("json", "md", "html"):
+            render(result, KB, fmt)
+    except TroubleshootError as error:
+        message = str(error)
+        assert message and "\n" not in message and len(message) < 500
+        assert message.startswith(str(path)), message
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(documents, st.sampled_from(["yaml", "json"]))
+def test_fuzzed_answers_files_never_crash(tmp_path: Path, document: Any, kind: str) -> None:
+    path = tmp_path / f"answers.{kind}"
+    if kind == "json":
+        path.write_text(json.dumps(document, allow_nan=True))
+    else:
+        path.write_text(yaml.safe_dump(document, allow_unicode=True))
+    _ok_or_clean(path)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
+def test_fuzzed_bytes_never_crash(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_bytes(raw)
+    _ok_or_clean(path)
+
+
+def test_free_text_is_escaped_and_never_evaluated(kb, tmp_path) -> None:
+    from troubleshoot import cohort as cohorts
+    from troubleshoot.report import render_cohort
+    from troubleshoot.store import Store
+
+    hostile = "<script>alert(1)</script>{{ 7*7 }}{% raw %}"
+    store = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
+    answers = {**{f.id: "no" for f in kb.red_flags}, "symptoms": ["neck_pain"]}
+    for _ in range(5):
+        store.save(answers, assess(kb, answers).to_dict(), respondent=hostile, department=hostile)
+    built = cohorts.build(kb, store.iterate(), store.followups())
+    html = render_cohort(built.to_dict(), cohorts.csv_rows(built), kb, "html", hostile)
+    assert isinstance(html, str)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;{{ 7*7 }}{% raw %}" in html
+    assert "49" not in html.replace("2049", "")
