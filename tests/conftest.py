@@ -87,3 +87,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         pytest.skip("no PostgreSQL server (set TROUBLESHOOT_TEST_PG_URL; see .ci/postgres.sh)")
     _reset_postgres(url)
     return url
+
+
+@pytest.fixture(autouse=True)
+def _private_draft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Questionnaire drafts go to the test's folder, never the user's."""
+    monkeypatch.setenv("TROUBLESHOOT_DRAFT", str(tmp_path / "draft.json"))

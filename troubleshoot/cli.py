@@ -116,6 +116,9 @@ def assess(
             help="Emergency number shown in the report.",
         ),
     ] = "911",
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the questionnaire you stopped last time.")
+    ] = False,
     save: Annotated[
         bool, typer.Option("--save/--no-save", help="Store the assessment (prints its id).")
     ] = True,
@@ -148,7 +151,7 @@ def assess(
         else:
             # Keep stdout clean for machine-readable output: ask on stderr then.
             to_stderr = chosen == "json" and output is None
-            given = _interview(kb, workstation, to_stderr, emergency_number)
+            given = _interview(kb, workstation, to_stderr, emergency_number, resume)
         result = run_assessment(kb, given, emergency_number=emergency_number, explain=explain)
         if save:
             from troubleshoot.store import Store
@@ -193,8 +196,9 @@ def emit(text: str | bytes, fmt: str, output: Path | None) -> None:
 
 
 def _interview(
-    kb: KnowledgeBase, workstation: bool, to_stderr: bool, emergency_number: str
+    kb: KnowledgeBase, workstation: bool, to_stderr: bool, emergency_number: str, resume: bool
 ) -> dict[str, AnswerValue]:
+    from troubleshoot import draft
     from troubleshoot.questionnaire import Interview, stop_message
 
     def say(text: str) -> None:
@@ -207,12 +211,23 @@ def _interview(
             raise EOFError
         return line.rstrip("\n")
 
-    interview = Interview(kb, ask, say, workstation)
+    def keep(current: Interview) -> None:
+        draft.save(current.answers, current.saved_history(), current.workstation)
+
+    interview = Interview(kb, ask, say, workstation, on_change=keep)
+    if resume:
+        saved = draft.load()
+        interview.workstation = bool(saved.get("workstation")) or workstation
+        interview.restore(saved["answers"], [tuple(h) for h in saved["history"]])
+        say(f"Resuming: {len(interview.history)} answer(s) kept.")
     try:
-        return interview.run()
+        answers = interview.run()
     except (EOFError, KeyboardInterrupt):
-        typer.echo(stop_message(kb, interview.answers, emergency_number), err=True)
+        where = str(draft.draft_path()) if interview.history else None
+        typer.echo(stop_message(kb, interview.answers, emergency_number, where), err=True)
         raise typer.Exit(130) from None
+    draft.discard()
+    return answers
 
 
 @app.command()

@@ -149,10 +149,20 @@ def _pick(question: Question, text: str, shown: list[tuple[str, str]]) -> str:
     raise AnswersError(f"'{text}' is not one of the options ({names})")
 
 
-def stop_message(kb: KnowledgeBase, answers: dict[str, AnswerValue], emergency_number: str) -> str:
-    """What to say when the questionnaire stops early: a reported red flag still gets its
-    referral and the emergency statement."""
+def stop_message(
+    kb: KnowledgeBase,
+    answers: dict[str, AnswerValue],
+    emergency_number: str,
+    draft: str | None = None,
+) -> str:
+    """What to say when the questionnaire stops early: where the draft is, and for a reported
+    red flag, the referral and the emergency statement."""
     lines = ["", "Stopped before the end of the questionnaire; no report was made."]
+    if draft:
+        lines.append(
+            f"Your answers so far are saved in {draft}. "
+            "Run `troubleshoot assess --resume` to continue where you stopped."
+        )
     if _red_flag_raised(kb, answers):
         lines += [
             kb.statements["referral"].text,
@@ -168,13 +178,31 @@ Say = Callable[[str], None]
 class Interview:
     """Asks the planned questions one by one. `ask` reads a line (EOFError ends input)."""
 
-    def __init__(self, kb: KnowledgeBase, ask: Ask, say: Say, workstation: bool = False) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        ask: Ask,
+        say: Say,
+        workstation: bool = False,
+        on_change: Callable[[Interview], None] | None = None,
+    ) -> None:
         self.kb = kb
         self.ask = ask
         self.say = say
         self.workstation = workstation
+        self.on_change = on_change  # called after every answer and every step back
         self.answers: dict[str, AnswerValue] = {}
         self.history: list[Step] = []
+
+    def restore(self, answers: dict[str, AnswerValue], history: list[tuple[str, str]]) -> None:
+        """Continue from saved answers (a draft); the next question is the first unanswered."""
+        self.answers = prune(self.kb, answers, self.workstation)
+        self.history = [
+            Step(self.kb.question[q], item) for q, item in history if q in self.kb.question
+        ]
+
+    def saved_history(self) -> list[tuple[str, str]]:
+        return [(step.question.id, step.item) for step in self.history]
 
     def run(self) -> dict[str, AnswerValue]:
         section = ""
@@ -264,6 +292,8 @@ class Interview:
         else:
             self.answers[step.question.id] = value
         self.history.append(step)
+        if self.on_change:
+            self.on_change(self)
 
     def _go_back(self) -> bool:
         if not self.history:
@@ -277,5 +307,7 @@ class Interview:
         else:
             self.answers.pop(step.question.id, None)
         self.answers = prune(self.kb, self.answers, self.workstation)
+        if self.on_change:
+            self.on_change(self)
         self.say("(back one question)")
         return True

@@ -1,0 +1,56 @@
+"""Interrupted questionnaires: the draft is kept after every answer, private, and resumed at the
+same question with every earlier answer kept; a finished assessment removes it."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from troubleshoot.cli import app
+
+
+def _draft() -> Path:
+    return Path(os.environ["TROUBLESHOOT_DRAFT"])
+
+
+def test_stop_and_resume_at_the_same_question(runner: CliRunner) -> None:
+    first = runner.invoke(app, ["assess", "-f", "md"], input="n\nn\nn\nn\n3\n8\n")
+    assert first.exit_code == 130
+    assert str(_draft()) in first.stderr and "troubleshoot assess --resume" in first.stderr
+    assert stat.S_IMODE(os.stat(_draft()).st_mode) == 0o600
+    saved = json.loads(_draft().read_text())
+    assert saved["answers"]["symptoms"] == ["neck_pain"]
+    assert saved["answers"]["severity"] == {"neck_pain": 8}
+
+    # The next question was the duration of neck pain: resuming asks exactly that first.
+    replies = ["2", "b", "3"]  # answer it, step back (history survives the resume), answer again
+    replies += ["1", "2", "1", "2", "1", "1", "2", "2", "1", "1", "1"]  # desk and time items
+    replies += ["1", "1", "1", "7", "2", ""]  # stress, habits
+    second = runner.invoke(app, ["assess", "--resume", "-f", "md"], input="\n".join(replies) + "\n")
+    assert second.exit_code == 0, second.stdout + second.stderr
+    out = second.stdout
+    assert "Resuming: 6 answer(s) kept." in out
+    first_prompt = out[out.index("Resuming") :].split("[", 2)[1]
+    assert "Neck pain: how long have you had it?" in first_prompt
+    assert "**Neck pain** (Neck), strength 8/10, for 4 to 12 weeks" in out
+    assert not _draft().exists()
+
+
+def test_going_back_is_saved_too(runner: CliRunner) -> None:
+    runner.invoke(app, ["assess"], input="n\nn\nn\nn\n3\nb\n")
+    assert "symptoms" not in json.loads(_draft().read_text())["answers"]
+
+
+def test_resume_without_a_draft(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["assess", "--resume"])
+    assert result.exit_code == 2 and "there is no saved draft to resume" in result.stderr
+
+
+def test_a_broken_draft_is_a_clear_error(runner: CliRunner) -> None:
+    _draft().write_text("{not json")
+    result = runner.invoke(app, ["assess", "--resume"])
+    assert result.exit_code == 2 and "the draft cannot be read" in result.stderr
