@@ -84,3 +84,35 @@ def test_an_action_error_is_not_swallowed(kb: KnowledgeBase, clear_screen, monke
     monkeypatch.undo()
     # The engine is still usable afterwards.
     assert engine.evaluate({**clear_screen, "symptoms": ["neck_pain"]}).of_kind("symptom")
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.slow
+def test_many_assessments_keep_memory_flat_and_results_identical(kb, clear_screen) -> None:
+    import os
+
+    count = int(os.environ.get("ENGINE_SOAK", "100000" if os.environ.get("CI") else "10000"))
+    engine = Engine(kb)
+    probe = {
+        **clear_screen,
+        "symptoms": ["neck_pain", "wrist_pain"],
+        "monitor_height": "too_low",
+        "stress_level": 7,
+        "sleep_hours": 5,
+    }
+    expected = sorted(engine.evaluate(probe).conclusions)
+    variants = [{**clear_screen, "symptoms": [s.id]} for s in kb.symptoms]
+    warmup = count // 10
+    for n in range(warmup):
+        engine.evaluate(variants[n % len(variants)])
+    baseline = _rss_mb()
+    for n in range(count - warmup):
+        engine.evaluate(variants[n % len(variants)])
+    assert _rss_mb() - baseline < 5, f"memory grew by {_rss_mb() - baseline:.1f} MB"
+    assert sorted(engine.evaluate(probe).conclusions) == expected
