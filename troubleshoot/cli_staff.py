@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -287,6 +287,149 @@ def cohort(
         emit(text, chosen, output)
     except TroubleshootError as error:
         _fail(error)
+
+
+@app.command()
+def batch(
+    file: Annotated[Path, typer.Argument(help="Survey rows: .csv, or .jsonl (JSON Lines).")],
+    map_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--map",
+            help="YAML mapping of the survey's column names and answer labels.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write results as JSON Lines here instead of storing them.",
+            show_default=False,
+        ),
+    ] = None,
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors",
+            help="Where rejected rows go (default: FILE.errors.csv).",
+            show_default=False,
+        ),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", min=1, max=64, help="Worker processes (one rule engine each).")
+    ] = 1,
+    emergency_number: Annotated[
+        str, typer.Option("--emergency-number", envvar="TROUBLESHOOT_EMERGENCY_NUMBER")
+    ] = "911",
+    db: DbOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Evaluate many survey rows at once; bad rows are reported, never stop the batch, and
+    re-running the same file stores nothing twice. Exit code 1 if any row was rejected."""
+    import json
+
+    from troubleshoot import batch as batches
+    from troubleshoot.report import write_report
+    from troubleshoot.store import Store
+
+    try:
+        mapping = batches.read_mapping(map_file) if map_file else batches.Mapping()
+        rows = list(batches.read_rows(file))
+        store = None if out else Store.open(db)
+        known = store.known_keys([row.key for row in rows]) if store else set()
+        todo = [row for row in rows if row.key not in known]
+        rejected: list[batches.Outcome] = []
+        lines: list[str] = []
+        counts = {"evaluated": 0, "stored": 0}
+        with _progress() as progress:
+            task = progress.add_task("Evaluating", total=len(todo))
+
+            def done(outcome: batches.Outcome) -> None:
+                if outcome.error is not None or outcome.result is None:
+                    rejected.append(outcome)
+                else:
+                    counts["evaluated"] += 1
+                    if store is not None:
+                        store.save(
+                            outcome.answers or {},
+                            outcome.result,
+                            outcome.respondent,
+                            outcome.department,
+                            source_key=outcome.row.key,
+                        )
+                        counts["stored"] += 1
+                    else:
+                        lines.append(
+                            json.dumps(
+                                {
+                                    "row": outcome.row.number,
+                                    "respondent": outcome.respondent,
+                                    "department": outcome.department,
+                                    "answers": outcome.answers,
+                                    "result": outcome.result,
+                                }
+                            )
+                            + "\n"
+                        )
+                progress.advance(task)
+
+            batches.evaluate_rows(
+                todo,
+                mapping,
+                str(file),
+                jobs,
+                str(rules) if rules else None,
+                emergency_number,
+                done,
+            )
+        if out is not None:
+            write_report("".join(lines), out)
+        errors_path = errors or file.with_name(file.name + ".errors.csv")
+        if rejected:
+            batches.write_errors(errors_path, rejected)
+        typer.echo(
+            batches.summary(
+                len(rows),
+                counts["evaluated"],
+                counts["stored"],
+                len(known),
+                len(rejected),
+                errors_path,
+            ),
+            err=True,
+        )
+        if rejected:
+            raise typer.Exit(1)
+    except TroubleshootError as error:
+        _fail(error)
+
+
+def _progress() -> Any:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            return Text(f"{task.speed or 0:.0f} rows/s")
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        Rate(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
 
 
 @followup_app.command("list")

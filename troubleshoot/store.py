@@ -45,6 +45,7 @@ assessments = sa.Table(
     sa.Column("program", sa.String(40), nullable=False),
     sa.Column("risk_level", sa.String(40), nullable=False, index=True),
     sa.Column("red_flags", sa.Boolean, nullable=False),
+    sa.Column("source_key", sa.String(64)),  # added by migration 2
 )
 followups = sa.Table(
     "followups",
@@ -81,13 +82,39 @@ audit = sa.Table(
 
 
 def _migration_1(conn: Connection) -> None:
-    # Version 1 is frozen: later changes are new migrations, never edits here.
-    for table in (assessments, followups, audit):
-        table.create(conn, checkfirst=True)
+    # Frozen: the version-1 tables as they were. Later changes are new migrations.
+    v1 = sa.MetaData()
+    sa.Table(
+        "assessments",
+        v1,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("created_at", sa.DateTime, nullable=False, index=True),
+        sa.Column("respondent", sa.String(200)),
+        sa.Column("department", sa.String(200), index=True),
+        sa.Column("answers", sa.Text, nullable=False),
+        sa.Column("result", sa.Text, nullable=False),
+        sa.Column("kb_version", sa.String(40), nullable=False),
+        sa.Column("tool_version", sa.String(40), nullable=False),
+        sa.Column("program", sa.String(40), nullable=False),
+        sa.Column("risk_level", sa.String(40), nullable=False, index=True),
+        sa.Column("red_flags", sa.Boolean, nullable=False),
+    )
+    v1.create_all(conn)
+    followups.create(conn, checkfirst=True)
+    audit.create(conn, checkfirst=True)
+
+
+def _migration_2(conn: Connection) -> None:
+    # A batch row's identity, so that importing the same file twice stores nothing twice.
+    conn.execute(sa.text("ALTER TABLE assessments ADD COLUMN source_key VARCHAR(64)"))
+    conn.execute(
+        sa.text("CREATE UNIQUE INDEX ix_assessments_source_key ON assessments (source_key)")
+    )
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "assessments, follow-ups and their audit trail", _migration_1),
+    (2, "source key of batch rows, unique", _migration_2),
 ]
 
 
@@ -225,6 +252,7 @@ class Store:
         respondent: str | None = None,
         department: str | None = None,
         created_at: datetime | None = None,
+        source_key: str | None = None,
     ) -> int:
         """Store one assessment and open its follow-ups; return its id."""
         now = created_at or utc_now()
@@ -241,6 +269,7 @@ class Store:
                     program=result["program"],
                     risk_level=result["risk"]["level"],
                     red_flags=bool(result["referral"]["red_flags"]),
+                    source_key=source_key,
                 )
             ).inserted_primary_key[0]
             for kind, item in _followups_for(result):
@@ -257,6 +286,18 @@ class Store:
                     audit.insert().values(followup_id=followup_id, at=now, action="opened", note="")
                 )
         return int(assessment_id)
+
+    def known_keys(self, keys: list[str]) -> set[str]:
+        """Which of these batch-row keys are already stored."""
+        found: set[str] = set()
+        with self._connect() as conn:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                query = sa.select(assessments.c.source_key).where(
+                    assessments.c.source_key.in_(chunk)
+                )
+                found |= {key for key in conn.scalars(query) if key}
+        return found
 
     def get(self, assessment_id: int) -> Stored:
         with self._connect() as conn:

@@ -1,0 +1,226 @@
+"""Evaluate a survey's rows in one go: CSV (header = question ids, lists separated by `;`,
+per-symptom answers as `severity.neck_pain`) or JSON Lines (one answers mapping per line).
+A mapping file translates a survey tool's own column names and answer labels. A bad row never
+stops the batch: it is reported with its row number and reason. Every row has a stable key
+(file name, row number, content), so importing the same file again stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import multiprocessing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from troubleshoot.answers import normalize_answers
+from troubleshoot.errors import TroubleshootError
+
+META = ("respondent", "department")
+LIST_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Survey column -> question id (or `question.symptom`, or respondent/department), and per
+    question, survey answer label -> choice id."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # 1-based data row (the header is not counted)
+    key: str
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    row: Row
+    answers: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    respondent: str | None = None
+    department: str | None = None
+
+
+def read_mapping(path: Path) -> Mapping:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise TroubleshootError(f"{path}: cannot read the mapping: {error}") from error
+    columns, values = data.get("columns", {}), data.get("values", {})
+    if (
+        not isinstance(columns, dict)
+        or not isinstance(values, dict)
+        or not all(isinstance(v, dict) for v in values.values())
+    ):
+        raise TroubleshootError(
+            f"{path}: a mapping has `columns: {{survey column: question id}}` and "
+            "`values: {question id: {survey label: choice id}}`"
+        )
+    return Mapping(
+        {str(k): str(v) for k, v in columns.items()},
+        {str(q): {str(k): str(v) for k, v in m.items()} for q, m in values.items()},
+    )
+
+
+def _key(path: Path, number: int, raw: dict[str, Any]) -> str:
+    content = json.dumps(raw, sort_keys=True, default=str)
+    return hashlib.sha256(f"{path.name}\0{number}\0{content}".encode()).hexdigest()[:32]
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """Rows as read, before any checking (a row that cannot even be parsed carries `_error`)."""
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as error:
+        raise TroubleshootError(f"{path}: cannot read: {error.strerror or error}") from error
+    with handle:
+        if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    raw = json.loads(line)
+                except ValueError as error:
+                    raw = {"_error": f"not valid JSON: {error}", "_line": line[:200]}
+                if not isinstance(raw, dict):
+                    raw = {"_error": "a row must be a JSON object", "_line": line[:200]}
+                yield Row(number, _key(path, number, raw), raw)
+        else:
+            try:
+                for number, record in enumerate(csv.DictReader(handle), start=1):
+                    raw = {k: v for k, v in record.items() if k is not None}
+                    if None in record:
+                        raw["_error"] = "the row has more cells than the header"
+                    yield Row(number, _key(path, number, raw), raw)
+            except (csv.Error, UnicodeDecodeError) as error:
+                raise TroubleshootError(f"{path}: cannot read as CSV: {error}") from error
+
+
+def _translate(
+    raw: dict[str, Any], mapping: Mapping, kb: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Survey columns and labels -> an answers mapping, plus the meta columns."""
+    answers: dict[str, Any] = {}
+    meta: dict[str, Any] = {}
+    for column, value in raw.items():
+        target = mapping.columns.get(column, column)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue  # an empty cell is an unanswered question
+        if target in META:
+            meta[target] = str(value).strip()[:200]
+            continue
+        question_id, _, item = target.partition(".")
+        question = kb.question.get(question_id)
+        labels = mapping.values.get(question_id, {})
+        if isinstance(value, str):
+            text = value.strip()
+            is_list = question_id in ("red_flags",) or (
+                question is not None and question.type == "multi"
+            )
+            parts = [p.strip() for p in text.split(LIST_SEPARATOR)] if is_list else [text]
+            converted: Any = (
+                [labels.get(p, p) for p in parts if p] if is_list else labels.get(text, text)
+            )
+        else:
+            converted = value
+        if item:
+            answers.setdefault(question_id, {})
+            if isinstance(answers[question_id], dict):
+                answers[question_id][item] = converted
+        else:
+            answers[target] = converted
+    return answers, meta
+
+
+# -- evaluation (in worker processes with --jobs) --------------------------------------------------
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(rules: str | None, emergency_number: str) -> None:
+    from troubleshoot.knowledge import load_knowledge_base
+
+    _WORKER["kb"] = load_knowledge_base(Path(rules) if rules else None)
+    _WORKER["number"] = emergency_number
+
+
+def _evaluate(job: tuple[Row, Mapping, str]) -> Outcome:
+    from troubleshoot.assessment import assess
+
+    row, mapping, origin = job
+    if "_error" in row.raw:
+        return Outcome(row, error=str(row.raw["_error"]))
+    kb = _WORKER["kb"]
+    try:
+        raw, meta = _translate(row.raw, mapping, kb)
+        answers = normalize_answers(raw, kb, f"{origin} row {row.number}")
+        result = assess(kb, answers, emergency_number=_WORKER["number"]).to_dict()
+    except TroubleshootError as error:
+        message = str(error)
+        prefix = f"{origin} row {row.number}: "
+        return Outcome(row, error=message[len(prefix) :] if message.startswith(prefix) else message)
+    return Outcome(row, answers, result, None, meta.get("respondent"), meta.get("department"))
+
+
+def evaluate_rows(
+    rows: list[Row],
+    mapping: Mapping,
+    origin: str,
+    jobs: int,
+    rules: str | None,
+    emergency_number: str,
+    on_done: Callable[[Outcome], None],
+) -> None:
+    """Evaluate every row, in `jobs` worker processes (one engine each), reporting each outcome
+    in row order as it completes."""
+    work = [(row, mapping, origin) for row in rows]
+    if jobs <= 1:
+        _init_worker(rules, emergency_number)
+        for job in work:
+            on_done(_evaluate(job))
+        return
+    context = multiprocessing.get_context("fork")  # the C engine cannot be pickled or shared
+    with context.Pool(jobs, initializer=_init_worker, initargs=(rules, emergency_number)) as pool:
+        for outcome in pool.imap(_evaluate, work, chunksize=16):
+            on_done(outcome)
+
+
+def write_errors(path: Path, outcomes: list[Outcome]) -> None:
+    import io
+
+    from troubleshoot.report import write_report
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["row", "reason", "data"])
+    for outcome in outcomes:
+        writer.writerow(
+            [
+                outcome.row.number,
+                outcome.error,
+                json.dumps(outcome.row.raw, ensure_ascii=False, default=str)[:1000],
+            ]
+        )
+    write_report(buffer.getvalue(), path)
+
+
+Sink = Callable[[Outcome], None]
+
+
+def summary(
+    read: int, evaluated: int, stored: int, skipped: int, rejected: int, errors: Path | None
+) -> str:
+    parts = [f"Rows read: {read}", f"evaluated: {evaluated}"]
+    if stored or skipped:
+        parts.append(f"stored: {stored}, already stored before: {skipped}")
+    parts.append(f"rejected: {rejected}" + (f" (see {errors})" if rejected and errors else ""))
+    return "; ".join(parts) + "."
