@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from troubleshoot.assessment import assess
 from troubleshoot.cli import app
 from troubleshoot.store import Store
 
@@ -131,7 +132,7 @@ def test_clean_errors_for_unusable_files(runner: CliRunner, tmp_path: Path) -> N
     assert result.exit_code == 2 and "a mapping has `columns" in result.stderr
 
 
-def test_a_version_1_database_is_upgraded(tmp_path: Path) -> None:
+def test_a_version_1_database_is_upgraded(tmp_path: Path, kb, clear_screen) -> None:
     from troubleshoot.store import MIGRATIONS
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
@@ -144,7 +145,21 @@ def test_a_version_1_database_is_upgraded(tmp_path: Path) -> None:
         conn.execute(
             schema_migrations.insert().values(version=1, description="v1", applied_at=utc_now())
         )
+        answers = {**clear_screen, "symptoms": ["neck_pain"], "stress_level": 7}
+        conn.execute(
+            sa.text(
+                "INSERT INTO assessments (created_at, answers, result, kb_version, tool_version,"
+                " program, risk_level, red_flags) VALUES (:t, :a, :r, 'k', 't', 'open', 'low', 0)"
+            ),
+            {
+                "t": utc_now(),
+                "a": json.dumps(answers),
+                "r": json.dumps(assess(kb, answers).to_dict()),
+            },
+        )
     store = Store.open(url)
-    assert store.schema_version() == 2
+    assert store.schema_version() == MIGRATIONS[-1][0]
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns("assessments")}
-    assert "source_key" in columns
+    assert {"source_key", "summary"} <= columns
+    (old,) = list(store.iterate_summaries())  # the row stored before the upgrade got its summary
+    assert old.data["symptoms"] == ["neck_pain"] and old.data["stress_level"] == 7

@@ -279,7 +279,9 @@ def cohort(
             "until": until.date().isoformat() if until else None,
             "department": department,
         }
-        built = cohorts.build(kb, store.iterate(filters), store.followups(), min_group, shown)
+        built = cohorts.build(
+            kb, store.iterate_summaries(filters), store.followups(), min_group, shown
+        )
         chosen = choose_format(fmt, output, "html")
         text = render_cohort(
             built.to_dict(), cohorts.csv_rows(built), kb, chosen, f"{utc_now():%Y-%m-%d %H:%M} UTC"

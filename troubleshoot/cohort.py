@@ -14,7 +14,7 @@ from typing import Any
 
 from troubleshoot.errors import OptionError
 from troubleshoot.model import KnowledgeBase
-from troubleshoot.store import FollowUp, Stored
+from troubleshoot.store import FollowUp, Summary
 
 DEFAULT_MIN_GROUP = 5
 LOWEST_MIN_GROUP = 3
@@ -71,13 +71,9 @@ def _count(key: str, label: str, count: int, total: int, k: int) -> Count:
     return Count(key, label, count, round(100 * count / total, 1) if total else None)
 
 
-def _reported_regions(result: dict[str, Any]) -> set[str]:
-    return set(result.get("regions", []))
-
-
 def build(
     kb: KnowledgeBase,
-    stored: Iterable[Stored],
+    stored: Iterable[Summary],
     open_followups: list[FollowUp],
     min_group: int = DEFAULT_MIN_GROUP,
     filters: dict[str, Any] | None = None,
@@ -99,20 +95,13 @@ def build(
     risks: Counter[str] = Counter()
     stress: Counter[str] = Counter()
     for row in rows:
-        result = row.result
-        regions.update(_reported_regions(result))
-        symptoms.update({s["symptom"] for s in result.get("reported", [])})
-        causes.update(
-            {
-                c["id"]
-                for f in result.get("findings", [])
-                for c in f["causes"]
-                if c["status"] == "likely"
-            }
-        )
-        checks.update({c["id"] for c in result.get("desk_checks", []) if c["status"] == "failed"})
+        data = row.data
+        regions.update(set(data["regions"]))
+        symptoms.update(set(data["symptoms"]))
+        causes.update(set(data["likely_causes"]))
+        checks.update(set(data["failed_checks"]))
         risks[row.risk_level] += 1
-        stress[_stress_band(row.answers.get("stress_level"))] += 1
+        stress[_stress_band(data.get("stress_level"))] += 1
 
     def counts(counter: Counter[str], labels: dict[str, str], keep_order: bool) -> list[Count]:
         keys = list(labels) if keep_order else [key for key, _ in counter.most_common()]
@@ -164,8 +153,8 @@ def _queue(open_followups: list[FollowUp], ids: set[int], n: int, k: int) -> lis
     return [_count(kind, label, kinds[kind], n, k) for kind, label in labels.items()]
 
 
-def _departments(rows: list[Stored], k: int, names: dict[str, str]) -> list[dict[str, Any]]:
-    groups: dict[str, list[Stored]] = {}
+def _departments(rows: list[Summary], k: int, names: dict[str, str]) -> list[dict[str, Any]]:
+    groups: dict[str, list[Summary]] = {}
     for row in rows:
         groups.setdefault(row.department or "(none given)", []).append(row)
     small = [name for name, members in groups.items() if len(members) < k]
@@ -189,7 +178,7 @@ def _departments(rows: list[Stored], k: int, names: dict[str, str]) -> list[dict
             )
             continue
         high = sum(1 for m in members if m.risk_level in ("high", "referral"))
-        symptoms = Counter(s["symptom"] for m in members for s in m.result.get("reported", []))
+        symptoms = Counter(s for m in members for s in m.data["symptoms"])
         top = next(((key, count) for key, count in symptoms.most_common() if count >= k), None)
         shown = _count("", "", high, size, k)
         result.append(
@@ -204,8 +193,8 @@ def _departments(rows: list[Stored], k: int, names: dict[str, str]) -> list[dict
     return result
 
 
-def _trend(rows: list[Stored], k: int) -> list[dict[str, Any]]:
-    months: dict[str, list[Stored]] = {}
+def _trend(rows: list[Summary], k: int) -> list[dict[str, Any]]:
+    months: dict[str, list[Summary]] = {}
     for row in rows:
         months.setdefault(row.created_at.strftime("%Y-%m"), []).append(row)
     trend = []

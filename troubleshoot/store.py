@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +46,7 @@ assessments = sa.Table(
     sa.Column("risk_level", sa.String(40), nullable=False, index=True),
     sa.Column("red_flags", sa.Boolean, nullable=False),
     sa.Column("source_key", sa.String(64)),  # added by migration 2
+    sa.Column("summary", sa.Text),  # added by migration 3
 )
 followups = sa.Table(
     "followups",
@@ -112,9 +113,22 @@ def _migration_2(conn: Connection) -> None:
     )
 
 
+def _migration_3(conn: Connection) -> None:
+    # A compact summary for the cohort report, filled in for the rows already stored.
+    conn.execute(sa.text("ALTER TABLE assessments ADD COLUMN summary TEXT"))
+    rows = conn.execute(sa.text("SELECT id, answers, result FROM assessments")).all()
+    for row in rows:
+        summary = summary_of(json.loads(row.answers), json.loads(row.result))
+        conn.execute(
+            sa.text("UPDATE assessments SET summary = :s WHERE id = :i"),
+            {"s": json.dumps(summary), "i": row.id},
+        )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "assessments, follow-ups and their audit trail", _migration_1),
     (2, "source key of batch rows, unique", _migration_2),
+    (3, "compact summary for cohort reports", _migration_3),
 ]
 
 
@@ -144,6 +158,15 @@ class Stored:
     program: str
     risk_level: str
     red_flags: bool
+
+
+@dataclass(frozen=True)
+class Summary:
+    id: int
+    created_at: datetime
+    department: str | None
+    risk_level: str
+    data: dict[str, Any]  # see summary_of()
 
 
 @dataclass(frozen=True)
@@ -255,37 +278,34 @@ class Store:
         source_key: str | None = None,
     ) -> int:
         """Store one assessment and open its follow-ups; return its id."""
-        now = created_at or utc_now()
+        record = {
+            "answers": answers,
+            "result": result,
+            "respondent": respondent,
+            "department": department,
+            "created_at": created_at,
+            "source_key": source_key,
+        }
         with self._begin() as conn:
-            assessment_id = conn.execute(
-                assessments.insert().values(
-                    created_at=now,
-                    respondent=respondent,
-                    department=department,
-                    answers=json.dumps(answers, sort_keys=True),
-                    result=json.dumps(result),
-                    kb_version=result["kb_version"],
-                    tool_version=result["tool_version"],
-                    program=result["program"],
-                    risk_level=result["risk"]["level"],
-                    red_flags=bool(result["referral"]["red_flags"]),
-                    source_key=source_key,
-                )
-            ).inserted_primary_key[0]
-            for kind, item in _followups_for(result):
-                followup_id = conn.execute(
-                    followups.insert().values(
-                        assessment_id=assessment_id,
-                        kind=kind,
-                        item=item,
-                        status="open",
-                        opened_at=now,
-                    )
-                ).inserted_primary_key[0]
-                conn.execute(
-                    audit.insert().values(followup_id=followup_id, at=now, action="opened", note="")
-                )
-        return int(assessment_id)
+            return _insert(conn, record)
+
+    def bulk_save(self, records: Iterable[dict[str, Any]], chunk: int = 1000) -> int:
+        """Store many assessments (mappings with the arguments of `save`), a transaction per
+        chunk; return how many were stored."""
+        count = 0
+        batch: list[dict[str, Any]] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) == chunk:
+                count += self._save_chunk(batch)
+                batch = []
+        return count + (self._save_chunk(batch) if batch else 0)
+
+    def _save_chunk(self, records: list[dict[str, Any]]) -> int:
+        with self._begin() as conn:
+            for record in records:
+                _insert(conn, record)
+        return len(records)
 
     def known_keys(self, keys: list[str]) -> set[str]:
         """Which of these batch-row keys are already stored."""
@@ -322,6 +342,22 @@ class Store:
         with self._connect() as conn:
             for row in conn.execution_options(yield_per=500).execute(query):
                 yield _stored(row)
+
+    def iterate_summaries(self, filters: Filters = Filters()) -> Iterator[Summary]:
+        """What the cohort report needs of each matching assessment, without the full result."""
+        columns = (
+            assessments.c.id,
+            assessments.c.created_at,
+            assessments.c.department,
+            assessments.c.risk_level,
+            assessments.c.summary,
+        )
+        query = _filtered(sa.select(*columns).order_by(assessments.c.id), filters)
+        with self._connect() as conn:
+            for row in conn.execution_options(yield_per=2000).execute(query):
+                yield Summary(
+                    row.id, row.created_at, row.department, row.risk_level, json.loads(row.summary)
+                )
 
     def purge(self, before: datetime) -> int:
         """Delete assessments (and their follow-ups and audit) created before `before`."""
@@ -471,6 +507,57 @@ def _stored(row: Any) -> Stored:
         row.risk_level,
         bool(row.red_flags),
     )
+
+
+def summary_of(answers: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The few fields the cohort report needs, kept small so 100k rows read quickly."""
+    return {
+        "regions": result.get("regions", []),
+        "symptoms": [s["symptom"] for s in result.get("reported", [])],
+        "likely_causes": sorted(
+            {
+                c["id"]
+                for f in result.get("findings", [])
+                for c in f["causes"]
+                if c["status"] == "likely"
+            }
+        ),
+        "failed_checks": sorted(
+            {c["id"] for c in result.get("desk_checks", []) if c["status"] == "failed"}
+        ),
+        "stress_level": answers.get("stress_level"),
+    }
+
+
+def _insert(conn: Connection, record: dict[str, Any]) -> int:
+    answers, result = record["answers"], record["result"]
+    now = record.get("created_at") or utc_now()
+    assessment_id = conn.execute(
+        assessments.insert().values(
+            created_at=now,
+            respondent=record.get("respondent"),
+            department=record.get("department"),
+            answers=json.dumps(answers, sort_keys=True),
+            result=json.dumps(result),
+            kb_version=result["kb_version"],
+            tool_version=result["tool_version"],
+            program=result["program"],
+            risk_level=result["risk"]["level"],
+            red_flags=bool(result["referral"]["red_flags"]),
+            source_key=record.get("source_key"),
+            summary=json.dumps(summary_of(answers, result)),
+        )
+    ).inserted_primary_key[0]  # type: ignore[index]
+    for kind, item in _followups_for(result):
+        followup_id = conn.execute(
+            followups.insert().values(
+                assessment_id=assessment_id, kind=kind, item=item, status="open", opened_at=now
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        conn.execute(
+            audit.insert().values(followup_id=followup_id, at=now, action="opened", note="")
+        )
+    return int(assessment_id)
 
 
 def _followups_for(result: dict[str, Any]) -> list[tuple[str, str]]:

@@ -1,0 +1,235 @@
+"""Measured performance, written to benchmarks/results.json (not part of the tests' pass/fail).
+
+    uv run python benchmarks/run.py           # full run (100k assessments; several minutes)
+    uv run python benchmarks/run.py --quick   # smaller counts, for a quick look
+
+Targets (issue 5): >= 1,500 assessments/s per core and no slower than 2.5x the plain-Python
+oracle; p99 latency from the last answer to the rendered report < 50 ms; RSS flat within 5 MB
+from 1k to 100k assessments; --jobs 2 speed-up >= 1.6x; start-up <= 1.5x a bare Typer
+hello-world; cohort over 100k stored assessments in SQLite < 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.oracle import evaluate as oracle_evaluate  # noqa: E402
+from troubleshoot import cohort as cohorts  # noqa: E402
+from troubleshoot.assessment import assess  # noqa: E402
+from troubleshoot.engine import Engine  # noqa: E402
+from troubleshoot.knowledge import load_knowledge_base  # noqa: E402
+from troubleshoot.report import render  # noqa: E402
+
+KB = load_knowledge_base()
+
+
+def realistic(rnd: random.Random) -> dict[str, Any]:
+    """An answer set like a real questionnaire's: clear screen, 0-3 symptoms, their follow-ups."""
+    from troubleshoot.questionnaire import plan
+
+    answers: dict[str, Any] = {flag.id: "no" for flag in KB.red_flags}
+    symptoms = rnd.sample([s.id for s in KB.symptoms], rnd.randint(0, 3))
+    answers["symptoms"] = symptoms or ["none"]
+    for step in plan(KB, answers):
+        question = step.question
+        if question.id in answers and not step.item:
+            continue
+        if question.type == "yes_no":
+            value: Any = rnd.choice(["yes", "no"])
+        elif question.type == "choice":
+            value = rnd.choice(list(question.choice_ids))
+        elif question.type == "multi":
+            value = [rnd.choice([c.id for c in question.choices])]
+        elif question.type == "scale":
+            value = rnd.randint(0, 10)
+        else:
+            value = rnd.randint(4, 9)
+        if step.item:
+            answers.setdefault(question.id, {})[step.item] = value
+        else:
+            answers[question.id] = value
+    return answers
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def throughput(sets: list[dict[str, Any]]) -> dict[str, Any]:
+    engine = Engine(KB)
+    for answers in sets[:200]:
+        engine.evaluate(answers)
+    start = time.perf_counter()
+    for answers in sets:
+        engine.evaluate(answers)
+    engine_rate = len(sets) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for answers in sets:
+        oracle_evaluate(KB, answers)
+    oracle_rate = len(sets) / (time.perf_counter() - start)
+    return {
+        "engine_per_s": round(engine_rate),
+        "oracle_per_s": round(oracle_rate),
+        "engine_vs_oracle_slowdown": round(oracle_rate / engine_rate, 2),
+        "experta": "not measured: experta is not a project dependency",
+    }
+
+
+def latency(sets: list[dict[str, Any]]) -> dict[str, Any]:
+    times = []
+    for answers in sets:
+        start = time.perf_counter()
+        render(assess(KB, answers), KB, "md")
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {
+        "p50_ms": round(statistics.median(times), 2),
+        "p99_ms": round(times[int(len(times) * 0.99) - 1], 2),
+        "n": len(times),
+    }
+
+
+def memory(counts: list[int], rnd: random.Random) -> dict[str, Any]:
+    engine = Engine(KB)
+    variants = [realistic(rnd) for _ in range(200)]
+    done, readings = 0, {}
+    for target in counts:
+        while done < target:
+            engine.evaluate(variants[done % len(variants)])
+            done += 1
+        readings[str(target)] = round(rss_mb(), 1)
+    values = list(readings.values())
+    return {"rss_mb": readings, "growth_mb": round(values[-1] - values[0], 1)}
+
+
+def jobs_speedup(rows: int, rnd: random.Random) -> dict[str, Any]:
+    from troubleshoot.batch import Mapping, Row, evaluate_rows
+
+    sets = [realistic(rnd) for _ in range(200)]
+    work = [Row(n + 1, str(n), sets[n % len(sets)]) for n in range(rows)]
+    timings = {}
+    for jobs in (1, 2):
+        start = time.perf_counter()
+        evaluate_rows(work, Mapping(), "bench", jobs, None, "911", lambda outcome: None)
+        timings[jobs] = time.perf_counter() - start
+    return {
+        "rows": rows,
+        "jobs1_s": round(timings[1], 2),
+        "jobs2_s": round(timings[2], 2),
+        "speedup": round(timings[1] / timings[2], 2),
+        "cores": os.cpu_count(),
+    }
+
+
+def startup(runs: int) -> dict[str, Any]:
+    bin_dir = Path(sys.executable).parent
+    answers = Path(tempfile.mkdtemp()) / "answers.yaml"
+    answers.write_text("red_flags: []\nsymptoms: [neck_pain]\nmonitor_height: too_low\n")
+    hello = Path(tempfile.mkdtemp()) / "hello.py"
+    hello.write_text(
+        "import typer\napp = typer.Typer()\n@app.command()\ndef hello() -> None:\n"
+        "    print('hello')\nif __name__ == '__main__':\n    app()\n"
+    )
+    commands = {
+        "typer_hello_world": [sys.executable, str(hello), "--help"],
+        "troubleshoot_help": [str(bin_dir / "troubleshoot"), "--help"],
+        "assess_answers_json": [
+            str(bin_dir / "troubleshoot"),
+            "assess",
+            "--answers",
+            str(answers),
+            "--format",
+            "json",
+            "--no-save",
+        ],
+    }
+    result: dict[str, Any] = {}
+    for name, command in commands.items():
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True)
+            times.append(time.perf_counter() - start)
+        result[f"{name}_ms"] = round(statistics.median(times) * 1000, 1)
+    base = result["typer_hello_world_ms"]
+    result["help_ratio"] = round(result["troubleshoot_help_ms"] / base, 2)
+    result["assess_ratio"] = round(result["assess_answers_json_ms"] / base, 2)
+    return result
+
+
+def cohort_speed(count: int, rnd: random.Random) -> dict[str, Any]:
+    from troubleshoot.store import Store
+
+    path = Path(tempfile.mkdtemp()) / "cohort.db"
+    store = Store.open(f"sqlite:///{path}")
+    samples = []
+    for _ in range(50):
+        answers = realistic(rnd)
+        samples.append((answers, assess(KB, answers).to_dict()))
+    start = time.perf_counter()
+    store.bulk_save(
+        (
+            {
+                "answers": a,
+                "result": r,
+                "department": f"D{n % 7}",
+                "created_at": datetime(2026, 1, 1) + timedelta(minutes=n),
+            }
+            for n, (a, r) in enumerate(samples[n % len(samples)] for n in range(count))
+        )
+    )
+    filled = time.perf_counter() - start
+    start = time.perf_counter()
+    built = cohorts.build(KB, store.iterate_summaries(), store.followups())
+    elapsed = time.perf_counter() - start
+    return {"assessments": built.n, "fill_s": round(filled, 1), "cohort_s": round(elapsed, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller counts")
+    args = parser.parse_args()
+    rnd = random.Random(20261122)
+    quick = args.quick
+    sets = [realistic(rnd) for _ in range(1000 if quick else 5000)]
+    results = {
+        "when": datetime.now().isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "cores": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "quick": quick,
+        "throughput": throughput(sets),
+        "latency": latency(sets[:1000]),
+        "memory": memory([1000, 10000] if quick else [1000, 10000, 100000], rnd),
+        "jobs": jobs_speedup(2000 if quick else 8000, rnd),
+        "startup": startup(5 if quick else 15),
+        "cohort": cohort_speed(10000 if quick else 100000, rnd),
+    }
+    out = ROOT / "benchmarks" / ("results-quick.json" if quick else "results.json")
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()
