@@ -58,8 +58,13 @@ class Derived:
 class Firing:
     rule: str
     concluded: Key
-    used: tuple[str, ...]  # readable descriptions of the matched facts
+    facts: tuple[dict[str, Any], ...]  # the matched facts
     new: bool
+
+    @property
+    def used(self) -> tuple[str, ...]:
+        """Readable descriptions of the matched facts (made only when asked for)."""
+        return tuple(_describe(fact) for fact in self.facts)
 
 
 @dataclass
@@ -181,6 +186,20 @@ class Engine:
             for fact_id in (atom.ids or ("*",))
         }
         self._single_valued = {q.id for q in kb.questions if q.type != "multi"}
+        # Which answers any rule can match: exact values, or any value of a question that a
+        # rule compares or tests for absence.
+        # Which answer facts some rule's test accepts, mirroring the compiled tests exactly
+        # (tests on one single-valued answer are grouped into one fact test).
+        self._any_value: set[str] = set()
+        self._matchers: dict[str, list[tuple[AnswerTest, ...]]] = {}
+        for rule in self.rules:
+            groups = _group_by_answer(rule.when, self._single_valued)
+            groups += [(atom,) for atom in rule.unless if not isinstance(atom, AnswerMissing)]
+            for group in groups:
+                if all(isinstance(atom, AnswerTest) for atom in group):
+                    tests = tuple(a for a in group if isinstance(a, AnswerTest))
+                    self._matchers.setdefault(tests[0].question, []).append(tests)
+            self._any_value |= {a.question for a in rule.unless if isinstance(a, AnswerMissing)}
         self._host = _QuietHost()
         definitions = {rule.id: self._compile(rule) for rule in self.rules}
         try:
@@ -217,8 +236,11 @@ class Engine:
             run = _Run()
             self._run = run
             try:
+                # Facts no rule accepts are skipped: the engine would only refuse them, at the
+                # cost of a round trip and an exception each (measured in benchmarks/).
                 for fact in (*answer_facts(answers), *facts):
-                    self._assert(fact, input_fact=True)
+                    if self._could_match(fact):
+                        self._assert(fact, input_fact=True)
                 self._assert({"t": "phase"}, input_fact=False)
                 state = self._host.get_state(RULESET, SESSION)
                 if state and "exception" in state:
@@ -229,6 +251,19 @@ class Engine:
                 self._run = None
                 self._host.delete_state(RULESET, SESSION)
         return Evaluation(run.conclusions, run.trace)
+
+    def _could_match(self, fact: dict[str, Any]) -> bool:
+        """Whether any rule could use this answer. Others would only be refused by the engine
+        (MessageNotHandled), which costs a round trip and an exception each."""
+        if fact.get("t") != "answer":
+            return True
+        question, value, about = fact["q"], fact["v"], fact.get("ab", "")
+        if question in self._any_value:
+            return True
+        return any(
+            all(test.accepts(value) and (not test.about or about in test.about) for test in tests)
+            for tests in self._matchers.get(question, ())
+        )
 
     def _assert(self, fact: dict[str, Any], input_fact: bool) -> None:
         try:
@@ -256,7 +291,7 @@ class _Run:
         context: Any,
         consumed: set[tuple[str, str, str]],
     ) -> None:
-        facts = [dict(fact) for fact in matched.values() if isinstance(fact, dict)]
+        facts = tuple(fact for fact in matched.values() if isinstance(fact, dict))
         about = next((f["ab"] for f in facts if f.get("t") == "answer" and "ab" in f), "")
         then: Conclusion = rule.then
         key: Key = (then.kind, then.id, then.status, about)
@@ -272,11 +307,13 @@ class _Run:
                 derived.supports.add(AnswerRef(fact["q"], fact["v"], fact.get("ab", "")))
             elif fact.get("t") not in GATE_KINDS and fact.get("t") != "phase":
                 derived.supports.add((fact["t"], fact["n"], fact.get("st", ""), fact.get("ab", "")))
-        self.trace.append(Firing(rule.id, key, tuple(_describe(f) for f in facts), new))
-        tested = {
-            (then.kind, item, status) for item in (then.id, "*") for status in (then.status, "")
-        }
-        if new and tested & consumed:
+        self.trace.append(Firing(rule.id, key, facts, new))
+        if new and (
+            (then.kind, then.id, then.status) in consumed
+            or (then.kind, then.id, "") in consumed
+            or (then.kind, "*", then.status) in consumed
+            or (then.kind, "*", "") in consumed
+        ):
             # Not "id": durable_rules takes an `id` field as the fact's identity.
             derived_fact: dict[str, Any] = {"t": then.kind, "n": then.id}
             if then.status:
