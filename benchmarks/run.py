@@ -198,7 +198,7 @@ def cohort_speed(count: int, rnd: random.Random) -> dict[str, Any]:
     )
     filled = time.perf_counter() - start
     start = time.perf_counter()
-    built = cohorts.build(KB, store.iterate_summaries(), store.followups())
+    built = cohorts.build(KB, store.iterate_summaries(), store.open_followup_kinds())
     elapsed = time.perf_counter() - start
     return {"assessments": built.n, "fill_s": round(filled, 1), "cohort_s": round(elapsed, 2)}
 

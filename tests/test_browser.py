@@ -123,7 +123,7 @@ def test_cohort_report_in_a_browser(browser, kb, clear_screen, tmp_path) -> None
             department=["A", "B"][i % 2],
             created_at=datetime(2026, 1, 1) + timedelta(days=3 * i),
         )
-    built = cohorts.build(kb, store.iterate_summaries(), store.followups())
+    built = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds())
     html = render_cohort(built.to_dict(), cohorts.csv_rows(built), kb, "html", "today")
     assert isinstance(html, str)
     page, errors = _open(browser, html, tmp_path / "cohort.html")

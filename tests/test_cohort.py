@@ -62,7 +62,7 @@ def _by_key(counts: list) -> dict:
 def test_a_generated_cohort_adds_up_number_by_number(kb, tmp_path) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
     made = _generate(kb, store, 300)
-    cohort = cohorts.build(kb, store.iterate_summaries(), store.followups())
+    cohort = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds())
     assert cohort.n == 300 and not cohort.suppressed
     # Symptoms and regions, counted from the inputs (only for people not referred).
     open_program = [m for m in made if not m["referral"]]
@@ -127,7 +127,7 @@ def test_groups_are_suppressed_below_k_and_shown_at_k_and_above(kb, tmp_path, k)
     _people(kb, store, k - 1, "Small", ["eye_strain"])  # k-1 with eye strain
     _people(kb, store, k, "Exact", ["neck_pain"])  # k with neck pain
     _people(kb, store, k + 1, "Large", ["wrist_pain"])  # k+1 with wrist pain
-    cohort = cohorts.build(kb, store.iterate_summaries(), store.followups(), min_group=k)
+    cohort = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds(), min_group=k)
     symptoms = _by_key(cohort.sections["symptoms"])
     assert symptoms["eye_strain"] is None
     assert symptoms["neck_pain"] == k and symptoms["wrist_pain"] == k + 1
@@ -140,7 +140,7 @@ def test_groups_are_suppressed_below_k_and_shown_at_k_and_above(kb, tmp_path, k)
 def test_a_cohort_smaller_than_k_shows_only_its_size(kb, tmp_path) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
     _people(kb, store, 4, "Finance", ["neck_pain"])
-    cohort = cohorts.build(kb, store.iterate_summaries(), store.followups())
+    cohort = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds())
     assert cohort.suppressed and cohort.n == 4 and not cohort.sections and not cohort.departments
 
 

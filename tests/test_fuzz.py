@@ -99,7 +99,7 @@ def test_free_text_is_escaped_and_never_evaluated(kb, tmp_path) -> None:
     answers = {**{f.id: "no" for f in kb.red_flags}, "symptoms": ["neck_pain"]}
     for _ in range(5):
         store.save(answers, assess(kb, answers).to_dict(), respondent=hostile, department=hostile)
-    built = cohorts.build(kb, store.iterate_summaries(), store.followups())
+    built = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds())
     html = render_cohort(built.to_dict(), cohorts.csv_rows(built), kb, "html", hostile)
     assert isinstance(html, str)
     assert "<script>alert(1)</script>" not in html

@@ -280,7 +280,7 @@ def cohort(
             "department": department,
         }
         built = cohorts.build(
-            kb, store.iterate_summaries(filters), store.followups(), min_group, shown
+            kb, store.iterate_summaries(filters), store.open_followup_kinds(), min_group, shown
         )
         chosen = choose_format(fmt, output, "html")
         text = render_cohort(

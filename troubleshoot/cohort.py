@@ -14,7 +14,7 @@ from typing import Any
 
 from troubleshoot.errors import OptionError
 from troubleshoot.model import KnowledgeBase
-from troubleshoot.store import FollowUp, Summary
+from troubleshoot.store import Summary
 
 DEFAULT_MIN_GROUP = 5
 LOWEST_MIN_GROUP = 3
@@ -74,7 +74,7 @@ def _count(key: str, label: str, count: int, total: int, k: int) -> Count:
 def build(
     kb: KnowledgeBase,
     stored: Iterable[Summary],
-    open_followups: list[FollowUp],
+    open_followups: list[tuple[str, int]],
     min_group: int = DEFAULT_MIN_GROUP,
     filters: dict[str, Any] | None = None,
 ) -> Cohort:
@@ -138,17 +138,14 @@ def _stress_band(value: Any) -> str:
     return "unknown"
 
 
-def _queue(open_followups: list[FollowUp], ids: set[int], n: int, k: int) -> list[Count]:
+def _queue(open_followups: list[tuple[str, int]], ids: set[int], n: int, k: int) -> list[Count]:
     """The follow-up queue as counts only: individual cases are in `followup list`."""
     # People (assessments) with at least one open follow-up of each kind.
-    kinds = Counter(
-        kind
-        for kind, _ in {(f.kind, f.assessment_id) for f in open_followups if f.assessment_id in ids}
-    )
+    kinds = Counter(kind for kind, assessment in set(open_followups) if assessment in ids)
     labels = {
-        "referral": "red flags awaiting follow-up",
-        "high_risk": "high-risk assessments",
-        "desk_check": "desk changes to make",
+        "referral": "people with a red flag awaiting follow-up",
+        "high_risk": "people at high risk awaiting follow-up",
+        "desk_check": "people with desk changes still to make",
     }
     return [_count(kind, label, kinds[kind], n, k) for kind, label in labels.items()]
 

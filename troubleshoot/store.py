@@ -386,15 +386,21 @@ class Store:
             query = query.where(followups.c.assessment_id == assessment_id)
         with self._connect() as conn:
             rows = conn.execute(query).all()
+            # The trails of the same follow-ups, through a join (no huge IN list).
+            trail_query = (
+                sa.select(audit.c.followup_id, audit.c.at, audit.c.action, audit.c.note)
+                .join(followups, audit.c.followup_id == followups.c.id)
+                .order_by(audit.c.id)
+            )
+            if status:
+                trail_query = trail_query.where(followups.c.status == status)
+            if assessment_id is not None:
+                trail_query = trail_query.where(followups.c.assessment_id == assessment_id)
             trails: dict[int, list[tuple[datetime, str, str]]] = {}
-            ids = [row.id for row in rows]
-            if ids:
-                for entry in conn.execute(
-                    sa.select(audit).where(audit.c.followup_id.in_(ids)).order_by(audit.c.id)
-                ):
-                    trails.setdefault(entry.followup_id, []).append(
-                        (entry.at, entry.action, entry.note)
-                    )
+            for entry in conn.execute(trail_query):
+                trails.setdefault(entry.followup_id, []).append(
+                    (entry.at, entry.action, entry.note)
+                )
         return [
             FollowUp(
                 r.id,
@@ -410,6 +416,16 @@ class Store:
             )
             for r in rows
         ]
+
+    def open_followup_kinds(self) -> list[tuple[str, int]]:
+        """(kind, assessment id) of every open follow-up: all the cohort report needs."""
+        query = (
+            sa.select(followups.c.kind, followups.c.assessment_id)
+            .where(followups.c.status == "open")
+            .distinct()
+        )
+        with self._connect() as conn:
+            return [(row.kind, row.assessment_id) for row in conn.execute(query)]
 
     def record(self, followup_id: int, action: str, note: str) -> FollowUp:
         """Append to a follow-up's audit trail; `close` and `reopen` also change its status."""
