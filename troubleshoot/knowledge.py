@@ -14,7 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from troubleshoot.errors import KnowledgeBaseError
@@ -36,9 +35,68 @@ def load_knowledge_base(rules_dir: Path | None = None) -> KnowledgeBase:
     return _load_cached(Path(rules_dir or default_rules_dir()).resolve())
 
 
+# The modules whose code decides what a loaded knowledge base looks like: a change to any of
+# them, or to the rules, makes a new cache key.
+_LOADER_FILES = (
+    "knowledge.py",
+    "kb_build.py",
+    "kb_checks.py",
+    "model.py",
+    "conditions.py",
+    "rosa.py",
+    "rosa_load.py",
+    "kb_schema.json",
+    "__init__.py",
+)
+
+
+def _cache_key(rules_dir: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        for path in sorted(rules_dir.glob("*.yaml")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        for name in _LOADER_FILES:
+            digest.update((PACKAGE_DIR / name).read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()[:32]
+
+
+def _cache_path(key: str) -> Path | None:
+    if os.environ.get("TROUBLESHOOT_KB_CACHE", "on") == "off":
+        return None
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("troubleshoot")) / f"kb-{key}.pickle"
+
+
 @lru_cache(maxsize=8)
 def _load_cached(rules_dir: Path) -> KnowledgeBase:
-    return _Loader(rules_dir).load()
+    """Validated knowledge bases are kept in the user cache folder, so start-up does not parse
+    and validate the YAML again; the key covers the rules and the loading code."""
+    import pickle
+
+    key = _cache_key(rules_dir)
+    cache = _cache_path(key) if key else None
+    if cache is not None and cache.exists():
+        try:
+            with cache.open("rb") as handle:
+                cached = pickle.load(handle)
+            if isinstance(cached, KnowledgeBase):
+                return cached
+        except Exception:  # a stale or damaged cache is simply rebuilt
+            pass
+    kb = _Loader(rules_dir).load()
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+            with tmp.open("wb") as handle:
+                pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(cache)
+        except OSError:
+            pass  # caching is an optimisation only
+    return kb
 
 
 def _id_lines(node: yaml.Node, found: dict[tuple[str, ...], int], path: tuple[str, ...]) -> None:
@@ -105,8 +163,9 @@ class _Loader(KnowledgeBuilder):
     def _merge(self, path: Path, text: str, merged: dict[str, Any]) -> None:
         name = self._rel(path)
         try:
-            data = yaml.safe_load(text)
-            node = yaml.compose(text)
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when present
+            data = yaml.load(text, Loader=loader)
+            node = yaml.compose(text, Loader=loader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = f":{mark.line + 1}" if mark else ""
@@ -154,6 +213,8 @@ class _Loader(KnowledgeBuilder):
 
     # -- schema -----------------------------------------------------------------------------------
     def _check_schema(self, merged: dict[str, Any]) -> None:
+        import jsonschema
+
         schema = json.loads((PACKAGE_DIR / "kb_schema.json").read_text(encoding="utf-8"))
         validator = jsonschema.Draft202012Validator(schema)
         for error in sorted(validator.iter_errors(merged), key=lambda e: list(map(str, e.path))):

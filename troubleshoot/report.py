@@ -16,11 +16,12 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from troubleshoot.errors import ReportError
+
+if TYPE_CHECKING:
+    import jinja2
 from troubleshoot.knowledge import PACKAGE_DIR
 from troubleshoot.model import KnowledgeBase
 from troubleshoot.result import Result
@@ -44,6 +45,8 @@ def templates_dir() -> Path:
 
 @lru_cache(maxsize=4)
 def environment(kb: KnowledgeBase, directory: Path | None = None) -> jinja2.Environment:
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(directory or templates_dir())),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -64,6 +67,8 @@ def render(result: Result | dict[str, Any], kb: KnowledgeBase, fmt: str) -> str:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt not in TEMPLATES:
         raise ReportError(f"unknown format '{fmt}' (allowed: {', '.join(FORMATS)})")
+    import jinja2
+
     try:
         template = environment(kb).get_template(TEMPLATES[fmt])
         return _tidy(template.render(r=data))
@@ -148,6 +153,8 @@ def render_cohort(
         return buffer.getvalue()
     if fmt not in ("html", "md"):
         raise ReportError(f"unknown format '{fmt}' (allowed: {', '.join(COHORT_FORMATS)})")
+    import jinja2
+
     try:
         template = environment(kb).get_template(f"cohort.{fmt}")
         return _tidy(template.render(c=cohort, generated=generated))
