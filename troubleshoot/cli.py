@@ -139,12 +139,8 @@ def assess(
     from troubleshoot.knowledge import load_knowledge_base
     from troubleshoot.report import FORMATS, document
 
-    chosen = choose_format(fmt, output, "terminal")
     try:
-        if chosen not in FORMATS:
-            raise TroubleshootError(
-                f"--format: unknown format '{chosen}' (allowed: {', '.join(FORMATS)})"
-            )
+        chosen = choose_format(fmt, output, "terminal", FORMATS)
         kb = load_knowledge_base(rules)
         if answers is not None:
             given = read_answers_file(answers, kb)
@@ -167,15 +163,20 @@ def assess(
         _fail(error)
 
 
-def choose_format(fmt: str | None, output: Path | None, default: str) -> str:
-    """--format if given, else the output file's suffix, else the default."""
-    if fmt:
-        return fmt
-    if output is not None:
-        return FORMAT_BY_SUFFIX.get(
+def choose_format(
+    fmt: str | None, output: Path | None, default: str, allowed: tuple[str, ...]
+) -> str:
+    """--format if given, else the output file's suffix, else the default; checked."""
+    chosen = fmt or default
+    if not fmt and output is not None:
+        chosen = FORMAT_BY_SUFFIX.get(
             output.suffix.lower(), "text" if default == "terminal" else default
         )
-    return default
+    if chosen not in allowed:
+        raise TroubleshootError(
+            f"--format: unknown format '{chosen}' (allowed: {', '.join(allowed)})"
+        )
+    return chosen
 
 
 def emit(text: str | bytes, fmt: str, output: Path | None) -> None:

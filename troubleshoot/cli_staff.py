@@ -111,12 +111,8 @@ def show(
     from troubleshoot.staff import differences
     from troubleshoot.store import Store
 
-    chosen = choose_format(fmt, output, "terminal")
     try:
-        if chosen not in FORMATS:
-            raise TroubleshootError(
-                f"--format: unknown format '{chosen}' (allowed: {', '.join(FORMATS)})"
-            )
+        chosen = choose_format(fmt, output, "terminal", FORMATS)
         stored = Store.open(db).get(assessment_id)
         kb = load_knowledge_base(rules)
         if rerun:
@@ -194,8 +190,7 @@ def export(
     from troubleshoot.store import Store
 
     try:
-        if fmt not in ("csv", "jsonl"):
-            raise TroubleshootError(f"--format: unknown format '{fmt}' (allowed: csv, jsonl)")
+        fmt = choose_format(fmt, output, "csv", ("csv", "jsonl"))
         store = Store.open(db)
         text = export_rows(store.iterate(_filters(since, until, department, risk, red_flags)), fmt)  # type: ignore[arg-type]
         if output is None:
@@ -267,7 +262,7 @@ def cohort(
     stress, trend, departments and the follow-up queue. Small groups are suppressed."""
     from troubleshoot import cohort as cohorts
     from troubleshoot.knowledge import load_knowledge_base
-    from troubleshoot.report import render_cohort
+    from troubleshoot.report import COHORT_FORMATS, render_cohort
     from troubleshoot.store import Filters, Store, utc_now
 
     try:
@@ -282,7 +277,7 @@ def cohort(
         built = cohorts.build(
             kb, store.iterate_summaries(filters), store.open_followup_kinds(), min_group, shown
         )
-        chosen = choose_format(fmt, output, "html")
+        chosen = choose_format(fmt, output, "html", COHORT_FORMATS)
         text = render_cohort(
             built.to_dict(), cohorts.csv_rows(built), kb, chosen, f"{utc_now():%Y-%m-%d %H:%M} UTC"
         )
