@@ -116,3 +116,36 @@ def test_many_assessments_keep_memory_flat_and_results_identical(kb, clear_scree
         engine.evaluate(variants[n % len(variants)])
     assert _rss_mb() - baseline < 5, f"memory grew by {_rss_mb() - baseline:.1f} MB"
     assert sorted(engine.evaluate(probe).conclusions) == expected
+
+
+def test_a_refused_batch_is_redone_fact_by_fact(kb: KnowledgeBase, clear_screen) -> None:
+    engine = Engine(kb)
+    answers = {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
+    expected = engine.evaluate(answers)
+    # Let through an answer no rule takes: durable_rules refuses the whole batch part-way.
+    engine._could_match = lambda fact: True  # type: ignore[method-assign]
+    one_by_one: list[dict[str, object]] = []
+    assert_one = engine._assert
+
+    def spy(fact: dict[str, object], input_fact: bool) -> None:
+        one_by_one.append(fact)
+        assert_one(fact, input_fact)
+
+    engine._assert = spy  # type: ignore[method-assign]
+    got = engine.evaluate({**answers, "question_no_rule_reads": "x"})
+    assert len(one_by_one) > 1
+    assert got.conclusions.keys() == expected.conclusions.keys()
+    assert sorted(f.rule for f in got.trace) == sorted(f.rule for f in expected.trace)
+
+
+def test_rules_with_the_same_conditions_fire_once_but_are_all_traced(
+    kb: KnowledgeBase, clear_screen
+) -> None:
+    engine = Engine(kb)
+    shared = [group for group in engine._groups.values() if len(group) > 1]
+    assert shared, "the knowledge base has rules with identical conditions"
+    evaluation = engine.evaluate({**clear_screen, "symptoms": ["back_pain"]})
+    stretches = {d.id for d in evaluation.of_kind("stretch")}
+    back = {r.then.id for r in engine.rules if r.id.startswith("stretch:") and "back_pain" in r.id}
+    assert back <= stretches
+    assert all(f"stretch:{s}:for:back_pain" in evaluation.rules_fired for s in back)

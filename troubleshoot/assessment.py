@@ -363,9 +363,7 @@ class _Builder:
             if stretch.id not in found:
                 continue
             helps = []
-            for kind, item_id, _, _ in sorted(
-                k for k in found[stretch.id].supports if isinstance(k, tuple)
-            ):
+            for kind, item_id, _, _ in sorted(found[stretch.id].derived_from):
                 name = (
                     self.kb.symptom[item_id].name
                     if kind == "symptom"

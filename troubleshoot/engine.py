@@ -1,20 +1,23 @@
 """Run an assessment on durable_rules. The only module that imports durable_rules.
 
 Hazards handled here (see the project's durable_rules field notes): one fixed session id per
-engine, its state deleted in `finally`; exceptions inside actions are swallowed by the library,
-so the session state is checked after every assessment; rule definitions are deep-copied
-because registering mutates them; facts are asserted one by one; a conclusion is asserted only
-once, however many rules (or subsets of a match) conclude it.
+engine, its state deleted in `finally`; rule definitions are deep-copied because registering
+mutates them; the library's Python host swallows action errors, so actions are run here, over
+the C engine's own calls, and an error stops the assessment; input facts go in as one batch,
+redone one by one if the engine refuses any; a conclusion is asserted only once, however many
+rules (or subsets of a match) conclude it.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+import durable_rules_engine as durable_core  # the C engine under durable.engine
 from durable import engine as durable_engine
 
 from troubleshoot.conditions import UNSURE, AnswerMissing, Answers, AnswerTest, FactTest
@@ -24,6 +27,8 @@ from troubleshoot.rulebook import GATE_KINDS, Conclusion, RuleSpec, build_rulebo
 
 RULESET = "troubleshoot"
 SESSION = "assessment"
+# Result codes of the C engine's assert calls.
+_HANDLED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 
 Key = tuple[str, str, str, str]  # kind, id, status, about
 
@@ -47,15 +52,20 @@ class Derived:
     symptom: str
     about: str
     rules: list[str] = field(default_factory=list)
-    supports: set[AnswerRef | Key] = field(default_factory=set)
+    # What it rests on: answers as (question, value, about), derived facts as keys.
+    answers: set[tuple[str, Any, str]] = field(default_factory=set)
+    derived_from: set[Key] = field(default_factory=set)
 
     @property
     def key(self) -> Key:
         return (self.kind, self.id, self.status, self.about)
 
+    @property
+    def supports(self) -> set[AnswerRef | Key]:
+        return {AnswerRef(*answer) for answer in self.answers} | self.derived_from
 
-@dataclass(frozen=True)
-class Firing:
+
+class Firing(NamedTuple):
     rule: str
     concluded: Key
     facts: tuple[dict[str, Any], ...]  # the matched facts
@@ -85,11 +95,9 @@ class Evaluation:
             if current in seen or current not in self.conclusions:
                 continue
             seen.add(current)
-            for support in self.conclusions[current].supports:
-                if isinstance(support, AnswerRef):
-                    found.add(support)
-                else:
-                    stack.append(support)
+            derived = self.conclusions[current]
+            found |= {AnswerRef(*answer) for answer in derived.answers}
+            stack.extend(derived.derived_from)
         return sorted(found, key=lambda ref: (ref.question, ref.about, str(ref.value)))
 
     @property
@@ -185,6 +193,8 @@ class Engine:
             if isinstance(atom, FactTest)
             for fact_id in (atom.ids or ("*",))
         }
+        # Rules whose conclusion some other rule tests: only these assert a derived fact.
+        self._feeds = {rule.id for rule in self.rules if self._is_consumed(rule.then)}
         self._single_valued = {q.id for q in kb.questions if q.type != "multi"}
         # Which answers any rule can match: exact values, or any value of a question that a
         # rule compares or tests for absence.
@@ -192,6 +202,7 @@ class Engine:
         # (tests on one single-valued answer are grouped into one fact test).
         self._any_value: set[str] = set()
         self._matchers: dict[str, list[tuple[AnswerTest, ...]]] = {}
+        self._matches: dict[tuple[str, Any, type, str], bool] = {}  # memo of _could_match
         for rule in self.rules:
             groups = _group_by_answer(rule.when, self._single_valued)
             groups += [(atom,) for atom in rule.unless if not isinstance(atom, AnswerMissing)]
@@ -200,16 +211,36 @@ class Engine:
                     tests = tuple(a for a in group if isinstance(a, AnswerTest))
                     self._matchers.setdefault(tests[0].question, []).append(tests)
             self._any_value |= {a.question for a in rule.unless if isinstance(a, AnswerMissing)}
+        # Rules with the same conditions share one durable_rules rule whose action draws all
+        # their conclusions: one firing instead of several (the trace still names each rule).
+        self._groups: dict[tuple[object, ...], list[RuleSpec]] = {}
+        for rule in self.rules:
+            self._groups.setdefault((rule.when, rule.unless, rule.final), []).append(rule)
         self._host = _QuietHost()
-        definitions = {rule.id: self._compile(rule) for rule in self.rules}
+        definitions = {
+            group[0].id: self._compile(group[0], group) for group in self._groups.values()
+        }
         try:
             self._host.register_rulesets({RULESET: copy.deepcopy(definitions)})
         except Exception as error:  # the C engine reports invalid rules as a bare error
             raise EngineError(f"the rules could not be compiled: {error}") from error
+        self._handle = self._host.get_ruleset(RULESET)._handle
+        self._actions = {group[0].id: tuple(group) for group in self._groups.values()}
         self._lock = threading.Lock()
         self._run: _Run | None = None
 
-    def _compile(self, rule: RuleSpec) -> dict[str, Any]:
+    def _is_consumed(self, then: Conclusion) -> bool:
+        return any(
+            key in self._consumed
+            for key in (
+                (then.kind, then.id, then.status),
+                (then.kind, then.id, ""),
+                (then.kind, "*", then.status),
+                (then.kind, "*", ""),
+            )
+        )
+
+    def _compile(self, rule: RuleSpec, group: list[RuleSpec]) -> dict[str, Any]:
         groups = _group_by_answer(rule.when, self._single_valued)
         facts: list[dict[str, Any]] = [
             {f"f{n}": _test(group[0], *group[1:])}  # type: ignore[arg-type]
@@ -218,17 +249,7 @@ class Engine:
         if rule.final:
             facts.append({"phase": {"t": "phase"}})
         facts += [{f"n{n}$not": _test(atom)} for n, atom in enumerate(rule.unless)]
-        return {"all": facts, "run": self._action(rule)}
-
-    def _action(self, rule: RuleSpec) -> Callable[[Any], None]:
-        def run(context: Any) -> None:
-            if self._run is None:
-                raise EngineError("a rule fired outside an assessment")
-            # The matched facts by alias; durable_rules keeps them in the closure's `_m`.
-            matched = {k: v for k, v in context._m.items() if not k.startswith("n")}
-            self._run.fire(rule, matched, context, self._consumed)
-
-        return run
+        return {"all": facts, "run": _not_dispatched_by_the_host}
 
     def evaluate(self, answers: Answers, facts: Iterable[dict[str, Any]] = ()) -> Evaluation:
         """Run one assessment: the answers plus other input facts (e.g. the workstation score)."""
@@ -238,19 +259,44 @@ class Engine:
             try:
                 # Facts no rule accepts are skipped: the engine would only refuse them, at the
                 # cost of a round trip and an exception each (measured in benchmarks/).
-                for fact in (*answer_facts(answers), *facts):
-                    if self._could_match(fact):
-                        self._assert(fact, input_fact=True)
+                inputs = self._inputs(answers, facts)
+                if inputs:
+                    self._assert_all(inputs)
                 self._assert({"t": "phase"}, input_fact=False)
-                state = self._host.get_state(RULESET, SESSION)
-                if state and "exception" in state:
-                    raise EngineError(f"a rule action failed: {state['exception']}")
-                if run.error is not None:
-                    raise run.error
+            except durable_core.error as error:
+                raise EngineError(f"durable_rules failed: {error}") from error
             finally:
                 self._run = None
                 self._host.delete_state(RULESET, SESSION)
         return Evaluation(run.conclusions, run.trace)
+
+    def _inputs(self, answers: Answers, facts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The input facts some rule can use, each once, tagged with the session id."""
+        unique: dict[object, dict[str, Any]] = {}
+        for fact in answer_facts(answers):
+            # The type is part of the key: 1, 1.0 and True are equal as dict keys.
+            value = fact["v"]
+            key = (fact["q"], value, type(value), fact.get("ab", ""))
+            if key not in unique and self._could_match(fact):
+                unique[key] = fact
+        for fact in facts:
+            unique.setdefault(tuple(sorted(fact.items(), key=str)), fact)
+        return [{**fact, "sid": SESSION} for fact in unique.values()]
+
+    def _assert_all(self, inputs: list[dict[str, Any]]) -> None:
+        """All input facts in one call (one round trip instead of one per fact). If the batch
+        is refused part-way, durable_rules keeps the rest and leaves their actions pending, so
+        the session is wiped and the facts go in one by one, each refusal handled on its own."""
+        try:
+            self._post(inputs)
+            return
+        except (durable_engine.MessageNotHandledException, durable_engine.MessageObservedException):
+            pass
+        if self._run is not None:
+            self._run.reset()
+        self._host.delete_state(RULESET, SESSION)
+        for fact in inputs:
+            self._assert(fact, input_fact=True)
 
     def _could_match(self, fact: dict[str, Any]) -> bool:
         """Whether any rule could use this answer. Others would only be refused by the engine
@@ -260,14 +306,21 @@ class Engine:
         question, value, about = fact["q"], fact["v"], fact.get("ab", "")
         if question in self._any_value:
             return True
-        return any(
-            all(test.accepts(value) and (not test.about or about in test.about) for test in tests)
-            for tests in self._matchers.get(question, ())
-        )
+        key = (question, value, type(value), about)
+        known = self._matches.get(key)
+        if known is None:
+            known = any(
+                all(test.accepts(value) and (not test.about or about in test.about) for test in t)
+                for t in self._matchers.get(question, ())
+            )
+            if len(self._matches) > 50_000:  # free-text or numeric answers: keep it bounded
+                self._matches.clear()
+            self._matches[key] = known
+        return known
 
     def _assert(self, fact: dict[str, Any], input_fact: bool) -> None:
         try:
-            self._host.assert_fact(RULESET, {**fact, "sid": SESSION})
+            self._post({**fact, "sid": SESSION})
         except durable_engine.MessageNotHandledException:
             if not input_fact:
                 raise EngineError(f"no rule takes the fact {_describe(fact)}") from None
@@ -275,54 +328,112 @@ class Engine:
         except durable_engine.MessageObservedException:
             raise EngineError(f"the fact {_describe(fact)} was asserted twice") from None
 
+    # The library's Python host runs each action through a Closure, a Promise and a JSON
+    # round trip of the session state, and swallows action errors. The engine talks to the
+    # C engine directly instead: same calls in the same order, a fraction of the overhead
+    # (measured in benchmarks/), and an action error stops the assessment at once.
+    def _post(self, payload: list[dict[str, Any]] | dict[str, Any]) -> None:
+        """Assert facts and run every action they trigger, to the end."""
+        post = durable_core.assert_facts if isinstance(payload, list) else durable_core.assert_fact
+        code, state_handle = post(self._handle, json.dumps(payload))
+        if code == _NOT_HANDLED:
+            raise durable_engine.MessageNotHandledException(payload)
+        if code == _OBSERVED:
+            raise durable_engine.MessageObservedException(payload)
+        if code != _HANDLED:
+            raise EngineError(f"durable_rules did not take the facts (code {code})")
+        started = durable_core.start_action_for_state(self._handle, state_handle)
+        if started is None:
+            return
+        state, message = started
+        while message:
+            # One rule's match per message: {rule name: {alias: matched fact}}.
+            name, matched = next(iter(json.loads(message).items()))
+            try:
+                self._fire(name, matched)
+            except Exception as error:
+                durable_core.abandon_action(self._handle, state_handle)
+                if isinstance(error, EngineError):
+                    raise
+                failure = f"{type(error).__name__}: {error}"
+                raise EngineError(f"a rule action failed: {failure}") from error
+            durable_core.update_state(self._handle, state)
+            message = durable_core.complete_and_start_action(self._handle, state_handle)
+
+    def _fire(self, name: str, matched: dict[str, Any]) -> None:
+        if self._run is None:
+            raise EngineError("a rule fired outside an assessment")
+        # Aliases n0, n1... are negations and match nothing.
+        facts = tuple(
+            fact
+            for alias, fact in matched.items()
+            if not alias.startswith("n") and isinstance(fact, dict)
+        )
+        self._run.fire(self._actions[name], facts, self._assert_derived, self._feeds)
+
+    def _assert_derived(self, fact: dict[str, Any]) -> None:
+        """Assert a fact drawn by a rule, from inside its action: the C engine queues the
+        actions it triggers, and `_post` runs them before it returns."""
+        code, _ = durable_core.assert_fact(self._handle, json.dumps({**fact, "sid": SESSION}))
+        if code == _OBSERVED:
+            raise EngineError(f"the fact {_describe(fact)} was asserted twice")
+        if code != _HANDLED:
+            raise EngineError(f"no rule takes the fact {_describe(fact)} (code {code})")
+
+
+def _not_dispatched_by_the_host(context: Any) -> None:
+    """durable_rules wants a `run` per rule; the engine runs actions itself (see _post)."""
+    raise EngineError("a rule action was dispatched by durable_rules' own host")
+
 
 class _Run:
     """The conclusions and the trace of one assessment."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
         self.conclusions: dict[Key, Derived] = {}
         self.trace: list[Firing] = []
-        self.error: EngineError | None = None
 
     def fire(
         self,
-        rule: RuleSpec,
-        matched: dict[str, Any],
-        context: Any,
-        consumed: set[tuple[str, str, str]],
+        rules: tuple[RuleSpec, ...],
+        facts: tuple[dict[str, Any], ...],
+        assert_fact: Callable[[dict[str, Any]], None],
+        feeds: set[str],
     ) -> None:
-        facts = tuple(fact for fact in matched.values() if isinstance(fact, dict))
-        about = next((f["ab"] for f in facts if f.get("t") == "answer" and "ab" in f), "")
-        then: Conclusion = rule.then
-        key: Key = (then.kind, then.id, then.status, about)
-        derived = self.conclusions.get(key)
-        new = derived is None
-        if derived is None:
-            derived = Derived(then.kind, then.id, then.status, then.symptom, about)
-            self.conclusions[key] = derived
-        if rule.id not in derived.rules:
-            derived.rules.append(rule.id)
+        """Record the conclusions of rules that matched `facts`; assert the new ones that
+        other rules test."""
+        about = ""
+        answers: list[tuple[str, Any, str]] = []
+        derived_from: list[Key] = []
         for fact in facts:
-            if fact.get("t") == "answer":
-                derived.supports.add(AnswerRef(fact["q"], fact["v"], fact.get("ab", "")))
-            elif fact.get("t") not in GATE_KINDS and fact.get("t") != "phase":
-                derived.supports.add((fact["t"], fact["n"], fact.get("st", ""), fact.get("ab", "")))
-        self.trace.append(Firing(rule.id, key, facts, new))
-        if new and (
-            (then.kind, then.id, then.status) in consumed
-            or (then.kind, then.id, "") in consumed
-            or (then.kind, "*", then.status) in consumed
-            or (then.kind, "*", "") in consumed
-        ):
-            # Not "id": durable_rules takes an `id` field as the fact's identity.
-            derived_fact: dict[str, Any] = {"t": then.kind, "n": then.id}
-            if then.status:
-                derived_fact["st"] = then.status
-            if about:
-                derived_fact["ab"] = about
-            try:
-                context.assert_fact(derived_fact)
-            except Exception as error:  # keep the library from swallowing it
-                self.error = EngineError(
-                    f"could not assert {_describe(derived_fact)}: {type(error).__name__} {error}"
-                )
+            kind: str = fact["t"]
+            if kind == "answer":
+                answer_about = fact.get("ab", "")
+                about = about or answer_about
+                answers.append((fact["q"], fact["v"], answer_about))
+            elif kind != "phase" and kind not in GATE_KINDS:
+                derived_from.append((kind, fact["n"], fact.get("st", ""), fact.get("ab", "")))
+        for rule in rules:
+            then: Conclusion = rule.then
+            key: Key = (then.kind, then.id, then.status, about)
+            derived = self.conclusions.get(key)
+            new = derived is None
+            if derived is None:
+                derived = Derived(then.kind, then.id, then.status, then.symptom, about)
+                self.conclusions[key] = derived
+            if rule.id not in derived.rules:
+                derived.rules.append(rule.id)
+            derived.answers.update(answers)
+            derived.derived_from.update(derived_from)
+            self.trace.append(Firing(rule.id, key, facts, new))
+            if new and rule.id in feeds:
+                # Not "id": durable_rules takes an `id` field as the fact's identity.
+                derived_fact: dict[str, Any] = {"t": then.kind, "n": then.id}
+                if then.status:
+                    derived_fact["st"] = then.status
+                if about:
+                    derived_fact["ab"] = about
+                assert_fact(derived_fact)
