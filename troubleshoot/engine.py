@@ -3,9 +3,10 @@
 Hazards handled here (see the project's durable_rules field notes): one fixed session id per
 engine, its state deleted in `finally`; rule definitions are deep-copied because registering
 mutates them; the library's Python host swallows action errors, so actions are run here, over
-the C engine's own calls, and an error stops the assessment; input facts go in as one batch,
-redone one by one if the engine refuses any; a conclusion is asserted only once, however many
-rules (or subsets of a match) conclude it.
+the C engine's own calls, and an error stops the assessment; facts are asserted one by one
+(a batch the engine refuses part-way leaves the session unsafe to delete) and every action
+started is completed before the session is deleted; a conclusion is asserted only once,
+however many rules (or subsets of a match) conclude it.
 """
 
 from __future__ import annotations
@@ -259,9 +260,8 @@ class Engine:
             try:
                 # Facts no rule accepts are skipped: the engine would only refuse them, at the
                 # cost of a round trip and an exception each (measured in benchmarks/).
-                inputs = self._inputs(answers, facts)
-                if inputs:
-                    self._assert_all(inputs)
+                for fact in self._inputs(answers, facts):
+                    self._assert(fact, input_fact=True)
                 self._assert({"t": "phase"}, input_fact=False)
             except durable_core.error as error:
                 raise EngineError(f"durable_rules failed: {error}") from error
@@ -271,7 +271,7 @@ class Engine:
         return Evaluation(run.conclusions, run.trace)
 
     def _inputs(self, answers: Answers, facts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The input facts some rule can use, each once, tagged with the session id."""
+        """The input facts some rule can use, each once."""
         unique: dict[object, dict[str, Any]] = {}
         for fact in answer_facts(answers):
             # The type is part of the key: 1, 1.0 and True are equal as dict keys.
@@ -281,22 +281,7 @@ class Engine:
                 unique[key] = fact
         for fact in facts:
             unique.setdefault(tuple(sorted(fact.items(), key=str)), fact)
-        return [{**fact, "sid": SESSION} for fact in unique.values()]
-
-    def _assert_all(self, inputs: list[dict[str, Any]]) -> None:
-        """All input facts in one call (one round trip instead of one per fact). If the batch
-        is refused part-way, durable_rules keeps the rest and leaves their actions pending, so
-        the session is wiped and the facts go in one by one, each refusal handled on its own."""
-        try:
-            self._post(inputs)
-            return
-        except (durable_engine.MessageNotHandledException, durable_engine.MessageObservedException):
-            pass
-        if self._run is not None:
-            self._run.reset()
-        self._host.delete_state(RULESET, SESSION)
-        for fact in inputs:
-            self._assert(fact, input_fact=True)
+        return list(unique.values())
 
     def _could_match(self, fact: dict[str, Any]) -> bool:
         """Whether any rule could use this answer. Others would only be refused by the engine
@@ -332,33 +317,37 @@ class Engine:
     # round trip of the session state, and swallows action errors. The engine talks to the
     # C engine directly instead: same calls in the same order, a fraction of the overhead
     # (measured in benchmarks/), and an action error stops the assessment at once.
-    def _post(self, payload: list[dict[str, Any]] | dict[str, Any]) -> None:
-        """Assert facts and run every action they trigger, to the end."""
-        post = durable_core.assert_facts if isinstance(payload, list) else durable_core.assert_fact
-        code, state_handle = post(self._handle, json.dumps(payload))
+    def _post(self, fact: dict[str, Any]) -> None:
+        """Assert one fact and run every action it triggers, to the end."""
+        code, state_handle = durable_core.assert_fact(self._handle, json.dumps(fact))
         if code == _NOT_HANDLED:
-            raise durable_engine.MessageNotHandledException(payload)
+            raise durable_engine.MessageNotHandledException(fact)
         if code == _OBSERVED:
-            raise durable_engine.MessageObservedException(payload)
+            raise durable_engine.MessageObservedException(fact)
         if code != _HANDLED:
-            raise EngineError(f"durable_rules did not take the facts (code {code})")
+            raise EngineError(f"durable_rules did not take the fact (code {code})")
         started = durable_core.start_action_for_state(self._handle, state_handle)
         if started is None:
             return
         state, message = started
+        failure: Exception | None = None
         while message:
             # One rule's match per message: {rule name: {alias: matched fact}}.
             name, matched = next(iter(json.loads(message).items()))
-            try:
-                self._fire(name, matched)
-            except Exception as error:
-                durable_core.abandon_action(self._handle, state_handle)
-                if isinstance(error, EngineError):
-                    raise
-                failure = f"{type(error).__name__}: {error}"
-                raise EngineError(f"a rule action failed: {failure}") from error
+            if failure is None:
+                try:
+                    self._fire(name, matched)
+                except Exception as error:
+                    failure = error
+            # Every started action is completed, even after a failure: deleting a session
+            # with actions left open can crash the C engine later.
             durable_core.update_state(self._handle, state)
             message = durable_core.complete_and_start_action(self._handle, state_handle)
+        if isinstance(failure, EngineError):
+            raise failure
+        if failure is not None:
+            reason = f"{type(failure).__name__}: {failure}"
+            raise EngineError(f"a rule action failed: {reason}") from failure
 
     def _fire(self, name: str, matched: dict[str, Any]) -> None:
         if self._run is None:
@@ -390,9 +379,6 @@ class _Run:
     """The conclusions and the trace of one assessment."""
 
     def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
         self.conclusions: dict[Key, Derived] = {}
         self.trace: list[Firing] = []
 
