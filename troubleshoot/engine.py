@@ -24,7 +24,13 @@ from durable import engine as durable_engine
 from troubleshoot.conditions import UNSURE, AnswerMissing, Answers, AnswerTest, FactTest
 from troubleshoot.errors import EngineError
 from troubleshoot.model import KnowledgeBase
-from troubleshoot.rulebook import GATE_KINDS, Conclusion, RuleSpec, build_rulebook
+from troubleshoot.rulebook import (
+    GATE_KINDS,
+    Conclusion,
+    RuleSpec,
+    build_rulebook,
+    same_fact_groups,
+)
 
 RULESET = "troubleshoot"
 SESSION = "assessment"
@@ -158,20 +164,6 @@ def _test(atom: AnswerTest | AnswerMissing | FactTest, *more: AnswerTest) -> dic
     return {"$and": tests}
 
 
-def _group_by_answer(
-    atoms: tuple[AnswerTest | FactTest, ...], single_valued: set[str]
-) -> list[tuple[AnswerTest | FactTest, ...]]:
-    """Tests on one single-valued answer must match the same fact, so they form one test
-    (separate entries of a durable_rules `all` are separate facts)."""
-    groups: dict[object, list[AnswerTest | FactTest]] = {}
-    for n, atom in enumerate(atoms):
-        if isinstance(atom, AnswerTest) and atom.question in single_valued:
-            groups.setdefault((atom.question, atom.about), []).append(atom)
-        else:
-            groups[n] = [atom]
-    return [tuple(group) for group in groups.values()]
-
-
 def _describe(fact: dict[str, Any]) -> str:
     if fact.get("t") == "answer":
         about = f"[{fact['ab']}]" if "ab" in fact else ""
@@ -205,7 +197,7 @@ class Engine:
         self._matchers: dict[str, list[tuple[AnswerTest, ...]]] = {}
         self._matches: dict[tuple[str, Any, type, str], bool] = {}  # memo of _could_match
         for rule in self.rules:
-            groups = _group_by_answer(rule.when, self._single_valued)
+            groups = same_fact_groups(rule.when, self._single_valued)
             groups += [(atom,) for atom in rule.unless if not isinstance(atom, AnswerMissing)]
             for group in groups:
                 if all(isinstance(atom, AnswerTest) for atom in group):
@@ -242,7 +234,7 @@ class Engine:
         )
 
     def _compile(self, rule: RuleSpec, group: list[RuleSpec]) -> dict[str, Any]:
-        groups = _group_by_answer(rule.when, self._single_valued)
+        groups = same_fact_groups(rule.when, self._single_valued)
         facts: list[dict[str, Any]] = [
             {f"f{n}": _test(group[0], *group[1:])}  # type: ignore[arg-type]
             for n, group in enumerate(groups)

@@ -330,3 +330,17 @@ def _check_stratified(rules: list[RuleSpec]) -> None:
                         "only decided after all answers are in; restructure the condition"
                     ]
                 )
+
+
+def same_fact_groups(
+    atoms: tuple[AnswerTest | FactTest, ...], single_valued: set[str]
+) -> list[tuple[AnswerTest | FactTest, ...]]:
+    """Tests on one single-valued answer must match the same fact, so they form one test
+    (separate entries of a durable_rules `all` are separate facts)."""
+    groups: dict[object, list[AnswerTest | FactTest]] = {}
+    for n, atom in enumerate(atoms):
+        if isinstance(atom, AnswerTest) and atom.question in single_valued:
+            groups.setdefault((atom.question, atom.about), []).append(atom)
+        else:
+            groups[n] = [atom]
+    return [tuple(group) for group in groups.values()]
