@@ -19,7 +19,7 @@ from troubleshoot.assessment import assess
 from troubleshoot.cli import app
 from troubleshoot.errors import OptionError
 from troubleshoot.model import KnowledgeBase
-from troubleshoot.store import Store
+from troubleshoot.store import Filters, Store, tally_of
 
 DEPARTMENTS = ["Finance", "Sales", "IT"]
 
@@ -110,6 +110,70 @@ def test_a_generated_cohort_adds_up_number_by_number(kb, tmp_path) -> None:
     )
     causes = _by_key(cohort.sections["likely_causes"])
     assert causes.get("neck_forward_or_back") == (neck_low if neck_low >= 5 else None)
+
+
+def _sorted(tally) -> tuple:
+    return tuple(sorted(part, key=repr) for part in (tally.groups, tally.months, tally.values))
+
+
+def test_the_database_counts_what_python_counts(kb, database_url) -> None:
+    """The store's cohort (counted by the database) equals the same summaries counted in
+    Python, ties and folded departments included, with filters and several k."""
+    store = Store.open(database_url)
+    _generate(kb, store, 150, seed=3)
+    answers = {**{f.id: "no" for f in kb.red_flags}, "symptoms": ["neck_pain", "eye_strain"]}
+    result = assess(kb, answers).to_dict()
+    for n, department in enumerate([None, "", None, "Tiny", "Tiny"]):  # "(none given)" twice
+        store.save(answers, result, department=department, created_at=datetime(2026, 2, n + 1))
+    followups = store.open_followup_kinds()
+    for filters in (
+        Filters(),
+        Filters(department="IT"),
+        Filters(since=datetime(2026, 3, 1)),
+        Filters(until=datetime(2026, 4, 1), department="Sales"),
+    ):
+        stored = store.iterate_summaries(filters)
+        assert _sorted(stored.tally()) == _sorted(tally_of(stored))
+        for k in (3, 5, 40):
+            by_database = cohorts.build(kb, stored, followups, k)
+            by_python = cohorts.build(kb, list(stored), followups, k)
+            assert by_database.to_dict() == by_python.to_dict(), (filters, k)
+
+
+def test_equal_counts_list_the_earliest_first(kb, tmp_path) -> None:
+    """Among equal counts, what the earliest assessment reported comes first; within one
+    assessment, causes and checks go alphabetically and symptoms in knowledge-base order."""
+    screen = {f.id: "no" for f in kb.red_flags}
+    neck = {**screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
+    glare = {**screen, "symptoms": ["eye_strain"], "screen_glare": "yes"}
+    both = {**neck, "symptoms": ["neck_pain", "eye_strain"], "screen_glare": "yes"}
+
+    def cohort(name: str, *groups: dict) -> cohorts.Cohort:
+        store = Store.open(f"sqlite:///{tmp_path / name}.db")
+        for answers in groups:
+            result = assess(kb, answers).to_dict()
+            for _ in range(5):
+                store.save(answers, result, department="X", created_at=datetime(2026, 3, 1))
+        built = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds())
+        again = cohorts.build(kb, list(store.iterate_summaries()), store.open_followup_kinds())
+        assert built.to_dict() == again.to_dict()
+        return built
+
+    def order(built: cohorts.Cohort, section: str) -> list[str]:
+        return [c.key for c in built.sections[section]]
+
+    glare_first = cohort("glare_first", glare, neck)
+    assert order(glare_first, "likely_causes") == ["screen_glare", "neck_forward_or_back"]
+    assert order(glare_first, "failed_checks") == ["no_screen_glare", "monitor_at_eye_level"]
+    assert glare_first.departments[0]["top_symptom"] == kb.symptom["eye_strain"].name
+    neck_first = cohort("neck_first", neck, glare)
+    assert order(neck_first, "likely_causes") == ["neck_forward_or_back", "screen_glare"]
+    assert neck_first.departments[0]["top_symptom"] == kb.symptom["neck_pain"].name
+    together = cohort("together", both)
+    assert order(together, "likely_causes") == ["neck_forward_or_back", "screen_glare"]
+    assert order(together, "failed_checks") == ["monitor_at_eye_level", "no_screen_glare"]
+    first = next(s for s in kb.symptoms if s.id in ("neck_pain", "eye_strain"))
+    assert together.departments[0]["top_symptom"] == first.name
 
 
 def _people(

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from troubleshoot.assessment import assess
 from troubleshoot.errors import StoreError
 from troubleshoot.model import KnowledgeBase
-from troubleshoot.store import MIGRATIONS, Filters, Store
+from troubleshoot.store import MIGRATIONS, Filters, Store, tally_of
 
 T0 = datetime(2026, 1, 10, 9, 0)
 
@@ -116,13 +116,42 @@ def test_purge_removes_old_assessments_with_their_follow_ups(
     database_url, kb, clear_screen
 ) -> None:
     store = Store.open(database_url)
-    flagged = _result(kb, {**clear_screen, "cancer_or_weight_loss": "yes"})
+    flagged = _result(kb, {**clear_screen, "cancer_or_weight_loss": "yes"}, stress_level=5)
     old = store.save(*flagged, created_at=T0)
     new = store.save(*flagged, created_at=T0 + timedelta(days=30))
     store.record(store.followups(assessment_id=old)[0].id, "note", "x")
     assert store.purge(T0 + timedelta(days=1)) == 1
     assert [s.id for s in store.find()] == [new]
     assert {f.assessment_id for f in store.followups(status=None)} == {new}
+    counted = store.iterate_summaries().tally().values  # a referral's summary: its stress only
+    assert [(v.field, v.value, v.first_id) for v in counted] == [("stress_level", "5", new)]
+
+
+def _sorted(tally) -> tuple:
+    return tuple(sorted(part, key=repr) for part in (tally.groups, tally.months, tally.values))
+
+
+def test_an_upgrade_counts_the_assessments_stored_before_it(database_url, kb, clear_screen) -> None:
+    """Migration 4 fills in the summary values of what a version-3 database already holds."""
+    store = Store.open(database_url)
+    for n, extra in enumerate(
+        [
+            {"symptoms": ["neck_pain"], "monitor_height": "too_low", "stress_level": 8},
+            {"symptoms": ["eye_strain", "wrist_pain"], "screen_glare": "yes"},
+            {"symptoms": ["none"], "stress_level": 2},
+        ]
+    ):
+        store.save(*_result(kb, clear_screen, **extra), department=[None, "A", "A"][n])
+    counted = _sorted(store.iterate_summaries().tally())
+    assert counted == _sorted(tally_of(store.iterate_summaries()))
+    with store.engine.begin() as conn:  # back to version 3
+        conn.execute(sa.text("DROP INDEX ix_assessments_cohort"))
+        conn.execute(sa.text("DROP TABLE summary_values"))
+        conn.execute(sa.text("DELETE FROM schema_migrations WHERE version >= 4"))
+    store.close()
+    upgraded = Store.open(database_url, migrate=False)
+    assert upgraded.migrate() == [version for version, _, _ in MIGRATIONS if version >= 4]
+    assert _sorted(upgraded.iterate_summaries().tally()) == counted
 
 
 def test_sqlite_file_is_private_and_tuned(tmp_path: Path) -> None:

@@ -6,20 +6,22 @@ is folded into "other departments", and a cohort smaller than k shows nothing bu
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from troubleshoot.errors import OptionError
 from troubleshoot.model import KnowledgeBase
-from troubleshoot.store import Summary
+from troubleshoot.store import Summaries, Summary, Tally, tally_of
 
 DEFAULT_MIN_GROUP = 5
 LOWEST_MIN_GROUP = 3
 STRESS_BANDS = (("low", "0-3", 0, 3), ("moderate", "4-6", 4, 6), ("high", "7-10", 7, 10))
 OTHER_DEPARTMENTS = "Other departments (each fewer than the minimum group size)"
+NO_DEPARTMENT = "(none given)"
 
 
 @dataclass(frozen=True)
@@ -73,35 +75,44 @@ def _count(key: str, label: str, count: int, total: int, k: int) -> Count:
 
 def build(
     kb: KnowledgeBase,
-    stored: Iterable[Summary],
+    stored: Summaries | Iterable[Summary],
     open_followups: list[tuple[str, int]],
     min_group: int = DEFAULT_MIN_GROUP,
     filters: dict[str, Any] | None = None,
 ) -> Cohort:
+    """The cohort of `stored`: from the store (`Store.iterate_summaries`), the database does the
+    counting; any other summaries are counted in Python, with the same result."""
     k = check_min_group(min_group)
-    rows = list(stored)
-    n = len(rows)
-    dates = [row.created_at for row in rows]
+    if isinstance(stored, Summaries):
+        tally, cohort_ids = stored.tally(), stored.ids
+    else:
+        rows = list(stored)
+        tally, cohort_ids = tally_of(rows), lambda: {row.id for row in rows}
+    n = sum(group.n for group in tally.groups)
     cohort = Cohort(
-        n, k, 0 < n < k, min(dates, default=None), max(dates, default=None), filters or {}
+        n,
+        k,
+        0 < n < k,
+        min((group.first_at for group in tally.groups), default=None),
+        max((group.last_at for group in tally.groups), default=None),
+        filters or {},
     )
     if cohort.suppressed or n == 0:
         return cohort
 
-    regions: Counter[str] = Counter()
-    symptoms: Counter[str] = Counter()
-    causes: Counter[str] = Counter()
-    checks: Counter[str] = Counter()
+    # Each summary value: how many people, and the first assessment (lowest id) that has it.
+    totals: dict[str, dict[str, tuple[int, int]]] = {}
+    for value in tally.values:
+        seen = totals.setdefault(value.field, {})
+        count, first = seen.get(value.value, (0, value.first_id))
+        seen[value.value] = (count + value.n, min(first, value.first_id))
     risks: Counter[str] = Counter()
+    for group in tally.groups:
+        risks[group.risk_level] += group.n
     stress: Counter[str] = Counter()
-    for row in rows:
-        data = row.data
-        regions.update(set(data["regions"]))
-        symptoms.update(set(data["symptoms"]))
-        causes.update(set(data["likely_causes"]))
-        checks.update(set(data["failed_checks"]))
-        risks[row.risk_level] += 1
-        stress[_stress_band(data.get("stress_level"))] += 1
+    for level, (count, _) in totals.get("stress_level", {}).items():
+        stress[_stress_band(json.loads(level))] += count
+    stress["unknown"] += n - stress.total()  # no stress level stored: not answered
 
     def counts(counter: Counter[str], labels: dict[str, str], keep_order: bool) -> list[Count]:
         keys = list(labels) if keep_order else [key for key, _ in counter.most_common()]
@@ -111,25 +122,36 @@ def build(
             if keep_order or counter[key]
         ]
 
+    def met(name: str) -> Counter[str]:
+        # Within one assessment, alphabetical: the order summaries list causes and checks in.
+        return _in_id_order(totals.get(name, {}), str)
+
     cause_text = {c.id: f"{c.text} ({kb.symptom[c.symptom].name})" for c in kb.cause.values()}
     check_text = {c.id: f"{c.area}: {c.guidance}" for c in kb.checks}
     risk_names = {level.id: level.name for level in kb.risk_levels}
     cohort.sections = {
-        "regions": counts(regions, {r.id: r.name for r in kb.regions}, keep_order=True),
-        "symptoms": counts(symptoms, {s.id: s.name for s in kb.symptoms}, keep_order=True),
-        "likely_causes": counts(causes, cause_text, keep_order=False)[:10],
-        "failed_checks": counts(checks, check_text, keep_order=False)[:10],
+        "regions": counts(met("regions"), {r.id: r.name for r in kb.regions}, keep_order=True),
+        "symptoms": counts(met("symptoms"), {s.id: s.name for s in kb.symptoms}, keep_order=True),
+        "likely_causes": counts(met("likely_causes"), cause_text, keep_order=False)[:10],
+        "failed_checks": counts(met("failed_checks"), check_text, keep_order=False)[:10],
         "risk": counts(risks, risk_names, keep_order=True),
         "stress": counts(
             stress,
             {**{b[0]: f"{b[0]} ({b[1]})" for b in STRESS_BANDS}, "unknown": "not answered"},
             keep_order=True,
         ),
-        "followups": _queue(open_followups, {r.id for r in rows}, n, k),
+        "followups": _queue(open_followups, cohort_ids(), n, k),
     }
-    cohort.departments = _departments(rows, k, {s.id: s.name for s in kb.symptoms})
-    cohort.trend = _trend(rows, k)
+    cohort.departments = _departments(tally, k, kb)
+    cohort.trend = _trend(tally, k)
     return cohort
+
+
+def _in_id_order(values: dict[str, tuple[int, int]], rank: Callable[[str], Any]) -> Counter[str]:
+    """Counts in the order a pass over the assessments by id meets the values (within one
+    assessment, by `rank`), so that `most_common` puts the earliest first among equal counts."""
+    ordered = sorted(values.items(), key=lambda item: (item[1][1], rank(item[0])))
+    return Counter({value: count for value, (count, _) in ordered})
 
 
 def _stress_band(value: Any) -> str:
@@ -150,19 +172,54 @@ def _queue(open_followups: list[tuple[str, int]], ids: set[int], n: int, k: int)
     return [_count(kind, label, kinds[kind], n, k) for kind, label in labels.items()]
 
 
-def _departments(rows: list[Summary], k: int, names: dict[str, str]) -> list[dict[str, Any]]:
-    groups: dict[str, list[Summary]] = {}
-    for row in rows:
-        groups.setdefault(row.department or "(none given)", []).append(row)
-    small = [name for name, members in groups.items() if len(members) < k]
+@dataclass
+class _Department:
+    first_id: int  # its first assessment
+    n: int = 0
+    high: int = 0  # high risk or referral
+    symptoms: dict[str, tuple[int, int]] = field(default_factory=dict)  # count, first id
+
+
+def _departments(tally: Tally, k: int, kb: KnowledgeBase) -> list[dict[str, Any]]:
+    groups: dict[str, _Department] = {}
+    for count in tally.groups:
+        group = groups.setdefault(count.department or NO_DEPARTMENT, _Department(count.first_id))
+        group.first_id = min(group.first_id, count.first_id)
+        group.n += count.n
+        group.high += count.n if count.risk_level in ("high", "referral") else 0
+    for value in tally.values:
+        if value.field == "symptoms":
+            symptoms = groups[value.department or NO_DEPARTMENT].symptoms
+            seen, first = symptoms.get(value.value, (0, value.first_id))
+            symptoms[value.value] = (seen + value.n, min(first, value.first_id))
+    # Within one assessment, symptoms are listed in knowledge-base order.
+    order = {symptom.id: (0, position, "") for position, symptom in enumerate(kb.symptoms)}
+
+    def rank(key: str) -> Any:
+        return order.get(key, (1, 0, key))
+
+    ordered = {name: _in_id_order(group.symptoms, rank) for name, group in groups.items()}
+    # Departments in the order they first appear; a small one's people are folded together.
+    small = [
+        name
+        for name in sorted(groups, key=lambda name: groups[name].first_id)
+        if groups[name].n < k
+    ]
     if small:
-        folded = [row for name in small for row in groups.pop(name)]
-        groups[OTHER_DEPARTMENTS] = folded
+        # Among equal counts, a symptom of an earlier department comes first.
+        folded, folded_order = _Department(groups[small[0]].first_id), Counter[str]()
+        for name in small:
+            group = groups.pop(name)
+            folded.n += group.n
+            folded.high += group.high
+            folded_order.update(ordered.pop(name))
+        groups[OTHER_DEPARTMENTS], ordered[OTHER_DEPARTMENTS] = folded, folded_order
+    names = {s.id: s.name for s in kb.symptoms}
     result: list[dict[str, Any]] = []
-    for name, members in sorted(
+    for name, group in sorted(
         groups.items(), key=lambda item: (item[0] == OTHER_DEPARTMENTS, item[0])
     ):
-        size = len(members)
+        size = group.n
         if size < k:  # the folded remainder can itself be too small
             result.append(
                 {
@@ -174,10 +231,8 @@ def _departments(rows: list[Summary], k: int, names: dict[str, str]) -> list[dic
                 }
             )
             continue
-        high = sum(1 for m in members if m.risk_level in ("high", "referral"))
-        symptoms = Counter(s for m in members for s in m.data["symptoms"])
-        top = next(((key, count) for key, count in symptoms.most_common() if count >= k), None)
-        shown = _count("", "", high, size, k)
+        top = next(((key, count) for key, count in ordered[name].most_common() if count >= k), None)
+        shown = _count("", "", group.high, size, k)
         result.append(
             {
                 "department": name,
@@ -190,18 +245,18 @@ def _departments(rows: list[Summary], k: int, names: dict[str, str]) -> list[dic
     return result
 
 
-def _trend(rows: list[Summary], k: int) -> list[dict[str, Any]]:
-    months: dict[str, list[Summary]] = {}
-    for row in rows:
-        months.setdefault(row.created_at.strftime("%Y-%m"), []).append(row)
+def _trend(tally: Tally, k: int) -> list[dict[str, Any]]:
+    months: dict[str, list[int]] = {}  # size, high or referral
+    for count in tally.months:
+        month = months.setdefault(count.month, [0, 0])
+        month[0] += count.n
+        month[1] += count.n if count.risk_level in ("high", "referral") else 0
     trend = []
-    for month, members in sorted(months.items()):
-        size = len(members)
-        high = sum(1 for m in members if m.risk_level in ("high", "referral"))
+    for name, (size, high) in sorted(months.items()):
         shown = _count("", "", high, size, k) if size >= k else Count("", "", None, None)
         trend.append(
             {
-                "month": month,
+                "month": name,
                 "n": size if size >= k else None,
                 "high_or_referral": shown.count,
                 "percent_high_or_referral": shown.percent,
