@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import ROOT
 from troubleshoot.assessment import assess
 from troubleshoot.errors import StoreError
 from troubleshoot.model import KnowledgeBase
@@ -21,6 +23,15 @@ T0 = datetime(2026, 1, 10, 9, 0)
 def _result(kb: KnowledgeBase, clear_screen: dict, **answers: object) -> tuple[dict, dict]:
     given = {**clear_screen, **answers}
     return given, assess(kb, given).to_dict()
+
+
+def test_only_the_store_package_talks_sql() -> None:
+    found = subprocess.run(
+        ["grep", "-rlE", r"^\s*(from|import) sqlalchemy", str(ROOT / "troubleshoot")],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert found and {Path(p).parent.name for p in found} == {"store"}
 
 
 def test_migrations_run_in_order_once(database_url: str) -> None:

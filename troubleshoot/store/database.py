@@ -1,216 +1,41 @@
-"""Stored assessments, follow-ups and their audit trail. The only module that talks SQL.
+"""The Store: assessments, follow-ups and their audit trail in one database.
 
 SQLAlchemy Core over an embedded SQLite file by default (in the user data directory), or any
-database by URL (`--db` / TROUBLESHOOT_DB; PostgreSQL is supported and tested). The schema is
-created and changed only by the ordered migrations below, each recorded in schema_migrations.
-Times are stored as naive UTC.
+database by URL (`--db` / TROUBLESHOOT_DB; PostgreSQL is supported and tested). Times are
+stored as naive UTC.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from troubleshoot.errors import StoreError
+from troubleshoot.store.schema import (
+    MIGRATIONS,
+    NO_FILTERS,
+    Filters,
+    assessments,
+    audit,
+    filtered,
+    flatten_summary,
+    followups,
+    schema_migrations,
+    summary_of,
+    summary_values,
+    utc_now,
+)
+from troubleshoot.store.summaries import Summaries
 
 APP_NAME = "troubleshoot"
-metadata = sa.MetaData()
-
-schema_migrations = sa.Table(
-    "schema_migrations",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("description", sa.String(200), nullable=False),
-    sa.Column("applied_at", sa.DateTime, nullable=False),
-)
-assessments = sa.Table(
-    "assessments",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("created_at", sa.DateTime, nullable=False, index=True),
-    sa.Column("respondent", sa.String(200)),
-    sa.Column("department", sa.String(200), index=True),
-    sa.Column("answers", sa.Text, nullable=False),
-    sa.Column("result", sa.Text, nullable=False),
-    sa.Column("kb_version", sa.String(40), nullable=False),
-    sa.Column("tool_version", sa.String(40), nullable=False),
-    sa.Column("program", sa.String(40), nullable=False),
-    sa.Column("risk_level", sa.String(40), nullable=False, index=True),
-    sa.Column("red_flags", sa.Boolean, nullable=False),
-    sa.Column("source_key", sa.String(64)),  # added by migration 2
-    sa.Column("summary", sa.Text),  # added by migration 3
-)
-followups = sa.Table(
-    "followups",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "assessment_id",
-        sa.Integer,
-        sa.ForeignKey("assessments.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
-    sa.Column("kind", sa.String(40), nullable=False),  # referral | high_risk | desk_check
-    sa.Column("item", sa.String(200), nullable=False),
-    sa.Column("status", sa.String(20), nullable=False),  # open | closed
-    sa.Column("opened_at", sa.DateTime, nullable=False),
-    sa.Column("closed_at", sa.DateTime),
-)
-summary_values = sa.Table(
-    # Added by migration 4: each summary flattened to rows, so the database does the cohort's
-    # counting (see Summaries.tally) without decoding 100k JSON summaries in Python.
-    "summary_values",
-    metadata,
-    sa.Column(
-        "assessment_id",
-        sa.Integer,
-        sa.ForeignKey("assessments.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("field", sa.String(40), primary_key=True),  # see flatten_summary()
-    sa.Column("value", sa.String(200), primary_key=True),
-    # A copy of the assessment's (never changed), so per-department counts need no join.
-    sa.Column("department", sa.String(200)),
-    sa.Index("ix_summary_values_counts", "field", "value", "department", "assessment_id"),
-    sqlite_with_rowid=False,
-)
-# Added by migration 4: everything the cohort reads of an assessment, in one small index (in
-# SQLite the table's rows are long, and reading past them is what made the report slow).
-sa.Index(
-    "ix_assessments_cohort",
-    assessments.c.department,
-    assessments.c.risk_level,
-    assessments.c.created_at,
-)
-audit = sa.Table(
-    "audit",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "followup_id",
-        sa.Integer,
-        sa.ForeignKey("followups.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
-    sa.Column("at", sa.DateTime, nullable=False),
-    sa.Column("action", sa.String(40), nullable=False),  # opened | note | closed | reopened
-    sa.Column("note", sa.Text, nullable=False, default=""),
-)
-
-
-def _migration_1(conn: Connection) -> None:
-    # Frozen: the version-1 tables as they were. Later changes are new migrations.
-    v1 = sa.MetaData()
-    sa.Table(
-        "assessments",
-        v1,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("created_at", sa.DateTime, nullable=False, index=True),
-        sa.Column("respondent", sa.String(200)),
-        sa.Column("department", sa.String(200), index=True),
-        sa.Column("answers", sa.Text, nullable=False),
-        sa.Column("result", sa.Text, nullable=False),
-        sa.Column("kb_version", sa.String(40), nullable=False),
-        sa.Column("tool_version", sa.String(40), nullable=False),
-        sa.Column("program", sa.String(40), nullable=False),
-        sa.Column("risk_level", sa.String(40), nullable=False, index=True),
-        sa.Column("red_flags", sa.Boolean, nullable=False),
-    )
-    v1.create_all(conn)
-    followups.create(conn, checkfirst=True)
-    audit.create(conn, checkfirst=True)
-
-
-def _migration_2(conn: Connection) -> None:
-    # A batch row's identity, so that importing the same file twice stores nothing twice.
-    conn.execute(sa.text("ALTER TABLE assessments ADD COLUMN source_key VARCHAR(64)"))
-    conn.execute(
-        sa.text("CREATE UNIQUE INDEX ix_assessments_source_key ON assessments (source_key)")
-    )
-
-
-def _migration_3(conn: Connection) -> None:
-    # A compact summary for the cohort report, filled in for the rows already stored.
-    conn.execute(sa.text("ALTER TABLE assessments ADD COLUMN summary TEXT"))
-    rows = conn.execute(sa.text("SELECT id, answers, result FROM assessments")).all()
-    for row in rows:
-        summary = summary_of(json.loads(row.answers), json.loads(row.result))
-        conn.execute(
-            sa.text("UPDATE assessments SET summary = :s WHERE id = :i"),
-            {"s": json.dumps(summary), "i": row.id},
-        )
-
-
-def _migration_4(conn: Connection) -> None:
-    # The summaries as rows and a covering index, so the database counts the cohort. Frozen
-    # like migration 1; the stub table only resolves the foreign key.
-    v4 = sa.MetaData()
-    sa.Table("assessments", v4, sa.Column("id", sa.Integer, primary_key=True))
-    values = sa.Table(
-        "summary_values",
-        v4,
-        sa.Column(
-            "assessment_id",
-            sa.Integer,
-            sa.ForeignKey("assessments.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-        sa.Column("field", sa.String(40), primary_key=True),
-        sa.Column("value", sa.String(200), primary_key=True),
-        sa.Column("department", sa.String(200)),
-        sqlite_with_rowid=False,
-    )
-    values.create(conn)
-    # Backfill a page at a time (keyset, not OFFSET), so memory stays flat on big databases.
-    page = sa.text(
-        "SELECT id, department, summary FROM assessments WHERE id > :last ORDER BY id LIMIT 1000"
-    )
-    last = 0
-    while rows := conn.execute(page, {"last": last}).all():
-        flat = [
-            {"assessment_id": row.id, "field": f, "value": v, "department": row.department}
-            for row in rows
-            for f, v in flatten_summary(json.loads(row.summary))
-        ]
-        if flat:
-            conn.execute(values.insert(), flat)
-        last = rows[-1].id
-    # Indexes after the backfill: building one at the end is faster than growing it row by row.
-    sa.Index(
-        "ix_summary_values_counts",
-        values.c.field,
-        values.c.value,
-        values.c.department,
-        values.c.assessment_id,
-    ).create(conn)
-    conn.execute(
-        sa.text(
-            "CREATE INDEX ix_assessments_cohort ON assessments (department, risk_level, created_at)"
-        )
-    )
-
-
-MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
-    (1, "assessments, follow-ups and their audit trail", _migration_1),
-    (2, "source key of batch rows, unique", _migration_2),
-    (3, "compact summary for cohort reports", _migration_3),
-    (4, "summary values and an index, so the database counts cohort reports", _migration_4),
-]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def default_url() -> str:
@@ -238,49 +63,6 @@ class Stored:
 
 
 @dataclass(frozen=True)
-class Summary:
-    id: int
-    created_at: datetime
-    department: str | None
-    risk_level: str
-    data: dict[str, Any]  # see summary_of()
-
-
-class GroupCount(NamedTuple):
-    department: str | None
-    risk_level: str
-    n: int  # assessments
-    first_id: int  # the lowest assessment id counted
-    first_at: datetime
-    last_at: datetime
-
-
-class MonthCount(NamedTuple):
-    month: str  # YYYY-MM
-    risk_level: str
-    n: int
-
-
-class ValueCount(NamedTuple):
-    field: str
-    value: str
-    department: str | None
-    n: int  # assessments with this value
-    first_id: int
-
-
-@dataclass(frozen=True)
-class Tally:
-    """All the cohort report counts, per department and risk level, per month and risk level,
-    and per summary value (see flatten_summary) and department. `first_id` lets the report order
-    equal counts as a pass over the assessments in id order would meet them."""
-
-    groups: list[GroupCount]
-    months: list[MonthCount]
-    values: list[ValueCount]
-
-
-@dataclass(frozen=True)
 class FollowUp:
     id: int
     assessment_id: int
@@ -292,16 +74,6 @@ class FollowUp:
     department: str | None = None
     respondent: str | None = None
     trail: tuple[tuple[datetime, str, str], ...] = field(default=())
-
-
-@dataclass(frozen=True)
-class Filters:
-    since: datetime | None = None
-    until: datetime | None = None
-    department: str | None = None
-    risk: str | None = None
-    red_flags_only: bool = False
-    respondent: str | None = None
 
 
 def _prepare_sqlite(url: sa.URL) -> None:
@@ -439,25 +211,25 @@ class Store:
             raise StoreError(f"no stored assessment with id {assessment_id}")
         return _stored(row)
 
-    def find(self, filters: Filters = Filters(), limit: int | None = None) -> list[Stored]:
+    def find(self, filters: Filters = NO_FILTERS, limit: int | None = None) -> list[Stored]:
         query = sa.select(assessments).order_by(assessments.c.created_at, assessments.c.id)
-        query = _filtered(query, filters)
+        query = filtered(query, filters)
         if limit:
             query = query.limit(limit)
         with self._connect() as conn:
             return [_stored(row) for row in conn.execute(query)]
 
-    def iterate(self, filters: Filters = Filters()) -> Iterator[Stored]:
+    def iterate(self, filters: Filters = NO_FILTERS) -> Iterator[Stored]:
         """All matching assessments, oldest first, without holding them all in memory."""
-        query = _filtered(sa.select(assessments).order_by(assessments.c.id), filters)
+        query = filtered(sa.select(assessments).order_by(assessments.c.id), filters)
         with self._connect() as conn:
             for row in conn.execution_options(yield_per=500).execute(query):
                 yield _stored(row)
 
-    def iterate_summaries(self, filters: Filters = Filters()) -> Summaries:
+    def iterate_summaries(self, filters: Filters = NO_FILTERS) -> Summaries:
         """What the cohort report needs of each matching assessment, without the full result:
         iterate it for the summaries, or have the database count them (`tally()`)."""
-        return Summaries(self, filters)
+        return Summaries(self._connect, filters)
 
     def purge(self, before: datetime) -> int:
         """Delete assessments (and their follow-ups and audit) created before `before`."""
@@ -568,108 +340,6 @@ class Store:
         return _Guard(self.engine.begin)
 
 
-class Summaries:
-    """The summaries of the assessments matching `filters`, oldest first: iterate for one
-    Summary each, or `tally()` to have the database count them."""
-
-    def __init__(self, store: Store, filters: Filters) -> None:
-        self.store = store
-        self.filters = filters
-
-    def __iter__(self) -> Iterator[Summary]:
-        columns = (
-            assessments.c.id,
-            assessments.c.created_at,
-            assessments.c.department,
-            assessments.c.risk_level,
-            assessments.c.summary,
-        )
-        query = _filtered(sa.select(*columns).order_by(assessments.c.id), self.filters)
-        with self.store._connect() as conn:
-            for row in conn.execution_options(yield_per=2000).execute(query):
-                yield Summary(
-                    row.id, row.created_at, row.department, row.risk_level, json.loads(row.summary)
-                )
-
-    def ids(self) -> set[int]:
-        with self.store._connect() as conn:
-            return set(conn.scalars(_filtered(sa.select(assessments.c.id), self.filters)))
-
-    def tally(self) -> Tally:
-        """The same counts as `tally_of(self)`, made by the database: read from two small
-        indexes, never from the assessments' long rows (100k assessments in well under 1 s)."""
-        a, v = assessments.c, summary_values.c
-        count = sa.func.count().label("count")
-        groups = _filtered(
-            sa.select(
-                a.department,
-                a.risk_level,
-                count,
-                sa.func.min(a.id),
-                sa.func.min(a.created_at),
-                sa.func.max(a.created_at),
-            ).group_by(a.department, a.risk_level),
-            self.filters,
-        )
-        year, month = sa.extract("year", a.created_at), sa.extract("month", a.created_at)
-        months = _filtered(
-            sa.select(year, month, a.risk_level, count).group_by(year, month, a.risk_level),
-            self.filters,
-        )
-        values = sa.select(
-            v.field, v.value, v.department, count, sa.func.min(v.assessment_id)
-        ).group_by(v.field, v.value, v.department)
-        if self.filters != Filters():
-            values = values.where(
-                v.assessment_id.in_(_filtered(sa.select(a.id), self.filters).scalar_subquery())
-            )
-        with self.store._connect() as conn:
-            return Tally(
-                [GroupCount(*row) for row in conn.execute(groups)],
-                [
-                    MonthCount(f"{int(y):04d}-{int(m):02d}", risk, n)
-                    for y, m, risk, n in conn.execute(months)
-                ],
-                [ValueCount(*row) for row in conn.execute(values)],
-            )
-
-
-def tally_of(summaries: Iterable[Summary]) -> Tally:
-    """What `Summaries.tally()` counts, counted in Python (for summaries from elsewhere)."""
-    groups: dict[tuple[str | None, str], GroupCount] = {}
-    months: Counter[tuple[str, str]] = Counter()
-    values: dict[tuple[str, str, str | None], ValueCount] = {}
-    for row in summaries:
-        key = (row.department, row.risk_level)
-        seen = groups.get(key)
-        groups[key] = (
-            GroupCount(*key, 1, row.id, row.created_at, row.created_at)
-            if seen is None
-            else GroupCount(
-                *key,
-                seen.n + 1,
-                min(seen.first_id, row.id),
-                min(seen.first_at, row.created_at),
-                max(seen.last_at, row.created_at),
-            )
-        )
-        months[(row.created_at.strftime("%Y-%m"), row.risk_level)] += 1
-        for name, value in flatten_summary(row.data):
-            seen_value = values.get((name, value, row.department))
-            values[(name, value, row.department)] = (
-                ValueCount(name, value, row.department, 1, row.id)
-                if seen_value is None
-                else seen_value._replace(
-                    n=seen_value.n + 1, first_id=min(seen_value.first_id, row.id)
-                )
-            )
-    return Tally(
-        list(groups.values()),
-        [MonthCount(month, risk, n) for (month, risk), n in months.items()],
-        list(values.values()),
-    )
-
-
 class _Guard:
     """Turn database errors into one clear StoreError."""
 
@@ -696,22 +366,6 @@ def _reason(error: BaseException) -> str:
     return str(original).splitlines()[0][:200] if str(original) else type(error).__name__
 
 
-def _filtered(query: Any, filters: Filters) -> Any:
-    if filters.since:
-        query = query.where(assessments.c.created_at >= filters.since)
-    if filters.until:
-        query = query.where(assessments.c.created_at < filters.until)
-    if filters.department:
-        query = query.where(assessments.c.department == filters.department)
-    if filters.risk:
-        query = query.where(assessments.c.risk_level == filters.risk)
-    if filters.respondent:
-        query = query.where(assessments.c.respondent == filters.respondent)
-    if filters.red_flags_only:
-        query = query.where(assessments.c.red_flags.is_(True))
-    return query
-
-
 def _stored(row: Any) -> Stored:
     return Stored(
         row.id,
@@ -726,38 +380,6 @@ def _stored(row: Any) -> Stored:
         row.risk_level,
         bool(row.red_flags),
     )
-
-
-def summary_of(answers: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-    """The few fields the cohort report needs, kept small so 100k rows read quickly."""
-    return {
-        "regions": result.get("regions", []),
-        "symptoms": [s["symptom"] for s in result.get("reported", [])],
-        "likely_causes": sorted(
-            {
-                c["id"]
-                for f in result.get("findings", [])
-                for c in f["causes"]
-                if c["status"] == "likely"
-            }
-        ),
-        "failed_checks": sorted(
-            {c["id"] for c in result.get("desk_checks", []) if c["status"] == "failed"}
-        ),
-        "stress_level": answers.get("stress_level"),
-    }
-
-
-SUMMARY_LISTS = ("regions", "symptoms", "likely_causes", "failed_checks")
-
-
-def flatten_summary(summary: dict[str, Any]) -> list[tuple[str, str]]:
-    """A summary as (field, value) rows: each entry of its lists once, and the stress level as
-    JSON (no row when it is not answered)."""
-    flat = [(name, value) for name in SUMMARY_LISTS for value in dict.fromkeys(summary[name])]
-    if summary.get("stress_level") is not None:
-        flat.append(("stress_level", json.dumps(summary["stress_level"])))
-    return flat
 
 
 def _insert(conn: Connection, record: dict[str, Any]) -> int:

@@ -1,0 +1,48 @@
+"""Stored assessments, follow-ups and their audit trail. The only package that talks SQL.
+
+- `schema`: the tables, the compact summary, the query filters and the ordered migrations;
+- `database`: the Store (open, save, list, follow up, purge);
+- `summaries`: what the cohort report reads, and the counts the database makes of it.
+"""
+
+from troubleshoot.store.database import APP_NAME, FollowUp, Store, Stored, default_url
+from troubleshoot.store.schema import (
+    MIGRATIONS,
+    Filters,
+    flatten_summary,
+    metadata,
+    schema_migrations,
+    summary_of,
+    utc_now,
+)
+from troubleshoot.store.summaries import (
+    GroupCount,
+    MonthCount,
+    Summaries,
+    Summary,
+    Tally,
+    ValueCount,
+    tally_of,
+)
+
+__all__ = [
+    "APP_NAME",
+    "MIGRATIONS",
+    "Filters",
+    "FollowUp",
+    "GroupCount",
+    "MonthCount",
+    "Store",
+    "Stored",
+    "Summaries",
+    "Summary",
+    "Tally",
+    "ValueCount",
+    "default_url",
+    "flatten_summary",
+    "metadata",
+    "schema_migrations",
+    "summary_of",
+    "tally_of",
+    "utc_now",
+]
