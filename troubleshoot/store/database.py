@@ -248,27 +248,26 @@ class Store:
     def followups(
         self, status: str | None = "open", assessment_id: int | None = None
     ) -> list[FollowUp]:
-        query = (
+        def chosen(query: Any) -> Any:
+            if status:
+                query = query.where(followups.c.status == status)
+            if assessment_id is not None:
+                query = query.where(followups.c.assessment_id == assessment_id)
+            return query
+
+        query = chosen(
             sa.select(followups, assessments.c.department, assessments.c.respondent)
             .join(assessments, followups.c.assessment_id == assessments.c.id)
             .order_by(followups.c.id)
         )
-        if status:
-            query = query.where(followups.c.status == status)
-        if assessment_id is not None:
-            query = query.where(followups.c.assessment_id == assessment_id)
         with self._connect() as conn:
             rows = conn.execute(query).all()
             # The trails of the same follow-ups, through a join (no huge IN list).
-            trail_query = (
+            trail_query = chosen(
                 sa.select(audit.c.followup_id, audit.c.at, audit.c.action, audit.c.note)
                 .join(followups, audit.c.followup_id == followups.c.id)
                 .order_by(audit.c.id)
             )
-            if status:
-                trail_query = trail_query.where(followups.c.status == status)
-            if assessment_id is not None:
-                trail_query = trail_query.where(followups.c.assessment_id == assessment_id)
             trails: dict[int, list[tuple[datetime, str, str]]] = {}
             for entry in conn.execute(trail_query):
                 trails.setdefault(entry.followup_id, []).append(
