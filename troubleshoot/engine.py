@@ -189,8 +189,6 @@ class Engine:
         # Rules whose conclusion some other rule tests: only these assert a derived fact.
         self._feeds = {rule.id for rule in self.rules if self._is_consumed(rule.then)}
         self._single_valued = {q.id for q in kb.questions if q.type != "multi"}
-        # Which answers any rule can match: exact values, or any value of a question that a
-        # rule compares or tests for absence.
         # Which answer facts some rule's test accepts, mirroring the compiled tests exactly
         # (tests on one single-valued answer are grouped into one fact test).
         self._any_value: set[str] = set()
@@ -210,9 +208,7 @@ class Engine:
         for rule in self.rules:
             self._groups.setdefault((rule.when, rule.unless, rule.final), []).append(rule)
         self._host = _QuietHost()
-        definitions = {
-            group[0].id: self._compile(group[0], group) for group in self._groups.values()
-        }
+        definitions = {group[0].id: self._compile(group[0]) for group in self._groups.values()}
         try:
             self._host.register_rulesets({RULESET: copy.deepcopy(definitions)})
         except Exception as error:  # the C engine reports invalid rules as a bare error
@@ -233,11 +229,13 @@ class Engine:
             )
         )
 
-    def _compile(self, rule: RuleSpec, group: list[RuleSpec]) -> dict[str, Any]:
+    def _compile(self, rule: RuleSpec) -> dict[str, Any]:
+        """One durable_rules rule: a fact per test group, the phase for final rules, then the
+        negations (their aliases start with "n")."""
         groups = same_fact_groups(rule.when, self._single_valued)
         facts: list[dict[str, Any]] = [
-            {f"f{n}": _test(group[0], *group[1:])}  # type: ignore[arg-type]
-            for n, group in enumerate(groups)
+            {f"f{n}": _test(tests[0], *tests[1:])}  # type: ignore[arg-type]
+            for n, tests in enumerate(groups)
         ]
         if rule.final:
             facts.append({"phase": {"t": "phase"}})
