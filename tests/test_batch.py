@@ -163,3 +163,36 @@ def test_a_version_1_database_is_upgraded(tmp_path: Path, kb, clear_screen) -> N
     assert {"source_key", "summary"} <= columns
     (old,) = list(store.iterate_summaries())  # the row stored before the upgrade got its summary
     assert old.data["symptoms"] == ["neck_pain"] and old.data["stress_level"] == 7
+
+
+def test_worker_processes_store_every_row_once(runner: CliRunner, tmp_path: Path) -> None:
+    rows = [f"e{n},D{n % 3},no,no,no,no,Neck pain,{n % 11},Eye level" for n in range(130)]
+    data, mapping = _survey(tmp_path, rows)
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    args = ["batch", str(data), "--map", str(mapping), "--db", url, "--jobs", "2"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.stderr
+    assert "stored: 130" in first.stderr
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "already stored before: 130" in again.stderr
+    stored = Store.open(url).find()
+    assert sorted(s.respondent or "" for s in stored) == sorted(f"e{n}" for n in range(130))
+
+
+def test_a_row_the_database_refuses_is_rejected_and_its_chunk_still_stored(
+    tmp_path: Path, kb, clear_screen
+) -> None:
+    from troubleshoot import batch
+
+    url = f"sqlite:///{tmp_path / 'refuse.db'}"
+    store = Store.open(url)
+    rows = [
+        batch.Row(n, f"key-{n}", {**clear_screen, "symptoms": "neck_pain"}) for n in range(1, 6)
+    ]
+    # Row 3's key is already taken (as if another batch stored it meanwhile).
+    store.save(clear_screen, assess(kb, clear_screen).to_dict(), source_key="key-3")
+    done = batch.run(rows, batch.Mapping(), "survey.jsonl", 1, batch.Settings(db=url))
+    assert done.stored == 4 and done.evaluated == 4
+    (refused,) = done.rejected
+    assert refused.row.number == 3 and "refused" in (refused.error or "")
+    assert len(store.find()) == 5

@@ -1,9 +1,10 @@
-"""Malformed input, everywhere: fuzzed answers files give a report or one clean error, never a
-traceback; free text is escaped in HTML and never evaluated as a template.
+"""Malformed input, everywhere: fuzzed answers files and batch rows give a report or one clean
+error, never a traceback; free text is escaped in HTML and never evaluated as a template.
 Long mode: FUZZ_EXAMPLES=10000 uv run pytest tests/test_fuzz.py"""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from pathlib import Path
@@ -13,6 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from troubleshoot import batch
 from troubleshoot.answers import read_answers_file
 from troubleshoot.assessment import assess
 from troubleshoot.errors import TroubleshootError
@@ -87,6 +89,68 @@ def test_fuzzed_bytes_never_crash(tmp_path: Path, raw: bytes) -> None:
     path = tmp_path / "answers.yaml"
     path.write_bytes(raw)
     _ok_or_clean(path)
+
+
+def _batch_ok_or_clean(path: Path) -> None:
+    """Every row is evaluated or rejected with a one-line reason; nothing else can happen."""
+    try:
+        rows = list(batch.read_rows(path))
+    except TroubleshootError as error:
+        assert str(error).startswith(str(path)) and "\n" not in str(error)
+        return
+    done = batch.run(rows, batch.Mapping(), str(path), 1, batch.Settings())
+    assert done.evaluated + len(done.rejected) == len(rows)
+    for outcome in done.rejected:
+        assert outcome.error and "\n" not in outcome.error and len(outcome.error) < 500
+    assert [json.loads(line)["row"] for line in done.lines] == [
+        row.number for row in rows if row.number not in {o.row.number for o in done.rejected}
+    ]
+
+
+COLUMNS = [*KEYS, "severity.neck_pain", "duration.back_pain", "respondent", "department"]
+cells = st.sampled_from([*WORDS, "", "7", "-1", "11", "neck_pain;eye_strain"]) | st.text(
+    max_size=15
+)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(st.sampled_from(COLUMNS) | st.text(max_size=8), min_size=1, max_size=8),
+    st.lists(st.lists(cells, max_size=9), max_size=4),
+)
+def test_fuzzed_batch_csv_rows_never_crash(
+    tmp_path: Path, header: list[str], rows: list[list[str]]
+) -> None:
+    path = tmp_path / "survey.csv"
+    with path.open("w", newline="", encoding="utf-8", errors="surrogatepass") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    _batch_ok_or_clean(path)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        documents.map(lambda d: json.dumps(d, allow_nan=True)) | st.text(max_size=30), max_size=4
+    )
+)
+def test_fuzzed_batch_json_lines_never_crash(tmp_path: Path, lines: list[str]) -> None:
+    path = tmp_path / "survey.jsonl"
+    path.write_text(
+        "".join(line.replace("\n", " ") + "\n" for line in lines),
+        encoding="utf-8",
+        errors="surrogatepass",
+    )
+    _batch_ok_or_clean(path)
 
 
 def test_free_text_is_escaped_and_never_evaluated(kb, tmp_path) -> None:

@@ -180,3 +180,14 @@ def test_an_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
         Store.open(f"sqlite:///{tmp_path}")  # a folder, not a file
     with pytest.raises(StoreError, match="is not a database URL"):
         Store.open("not a url")
+
+
+def test_a_refused_record_is_a_clean_store_error(database_url: str, kb, clear_screen) -> None:
+    from troubleshoot.errors import RecordRefusedError
+
+    store = Store.open(database_url)
+    given, result = _result(kb, clear_screen)
+    store.save(given, result, source_key="same")
+    with pytest.raises(RecordRefusedError, match="refused"):
+        store.save(given, result, source_key="same")
+    assert len(store.find()) == 1

@@ -43,12 +43,32 @@ class Row:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What became of one row: rejected (`error`), stored in the database (`stored`), or
+    evaluated into a JSON Lines record (`line`) when writing to a file instead."""
+
     row: Row
-    answers: dict[str, Any] | None = None
-    result: dict[str, Any] | None = None
     error: str | None = None
-    respondent: str | None = None
-    department: str | None = None
+    stored: bool = False
+    line: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every worker needs: the knowledge base, the emergency number, and the database to
+    store good rows in (None: give back JSON Lines records instead)."""
+
+    rules: str | None = None
+    emergency_number: str = "911"
+    db: str | None = None
+
+
+@dataclass(frozen=True)
+class _Evaluated:
+    row: Row
+    answers: dict[str, Any]
+    result: dict[str, Any]
+    respondent: str | None
+    department: str | None
 
 
 def read_mapping(path: Path) -> Mapping:
@@ -83,27 +103,34 @@ def read_rows(path: Path) -> Iterator[Row]:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as error:
         raise TroubleshootError(f"{path}: cannot read: {error.strerror or error}") from error
-    with handle:
-        if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    raw = json.loads(line)
-                except ValueError as error:
-                    raw = {"_error": f"not valid JSON: {error}", "_line": line[:200]}
-                if not isinstance(raw, dict):
-                    raw = {"_error": "a row must be a JSON object", "_line": line[:200]}
-                yield Row(number, _key(path, number, raw), raw)
-        else:
+    try:
+        with handle:
+            yield from _parse_rows(path, handle)
+    except UnicodeDecodeError as error:
+        raise TroubleshootError(f"{path}: not UTF-8 text: {error.reason}") from error
+
+
+def _parse_rows(path: Path, handle: Any) -> Iterator[Row]:
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
             try:
-                for number, record in enumerate(csv.DictReader(handle), start=1):
-                    raw = {k: v for k, v in record.items() if k is not None}
-                    if None in record:
-                        raw["_error"] = "the row has more cells than the header"
-                    yield Row(number, _key(path, number, raw), raw)
-            except (csv.Error, UnicodeDecodeError) as error:
-                raise TroubleshootError(f"{path}: cannot read as CSV: {error}") from error
+                raw = json.loads(line)
+            except ValueError as error:
+                raw = {"_error": f"not valid JSON: {error}", "_line": line[:200]}
+            if not isinstance(raw, dict):
+                raw = {"_error": "a row must be a JSON object", "_line": line[:200]}
+            yield Row(number, _key(path, number, raw), raw)
+    else:
+        try:
+            for number, record in enumerate(csv.DictReader(handle), start=1):
+                raw = {k: v for k, v in record.items() if k is not None}
+                if None in record:
+                    raw["_error"] = "the row has more cells than the header"
+                yield Row(number, _key(path, number, raw), raw)
+        except csv.Error as error:
+            raise TroubleshootError(f"{path}: cannot read as CSV: {error}") from error
 
 
 def _translate(
@@ -143,20 +170,30 @@ def _translate(
 
 
 # -- evaluation (in worker processes with --jobs) --------------------------------------------------
+CHUNK = 50  # rows per task: a worker stores each chunk in one transaction
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(rules: str | None, emergency_number: str) -> None:
+def _init_worker(settings: Settings) -> None:
     from troubleshoot.knowledge import load_knowledge_base
 
-    _WORKER["kb"] = load_knowledge_base(Path(rules) if rules else None)
-    _WORKER["number"] = emergency_number
+    if _WORKER.get("settings") == settings:  # the same batch set-up again, in this process
+        return
+    _WORKER["settings"] = settings
+    _WORKER["kb"] = load_knowledge_base(Path(settings.rules) if settings.rules else None)
+    _WORKER["number"] = settings.emergency_number
+    if settings.db:
+        from troubleshoot.store import Store
+
+        # Each worker has its own connection; the parent has already migrated the database.
+        _WORKER["store"] = Store.open(settings.db, migrate=False)
+    else:
+        _WORKER["store"] = None
 
 
-def _evaluate(job: tuple[Row, Mapping, str]) -> Outcome:
+def _evaluate(row: Row, mapping: Mapping, origin: str) -> _Evaluated | Outcome:
     from troubleshoot.assessment import assess
 
-    row, mapping, origin = job
     if "_error" in row.raw:
         return Outcome(row, error=str(row.raw["_error"]))
     kb = _WORKER["kb"]
@@ -168,7 +205,69 @@ def _evaluate(job: tuple[Row, Mapping, str]) -> Outcome:
         message = str(error)
         prefix = f"{origin} row {row.number}: "
         return Outcome(row, error=message[len(prefix) :] if message.startswith(prefix) else message)
-    return Outcome(row, answers, result, None, meta.get("respondent"), meta.get("department"))
+    return _Evaluated(row, answers, result, meta.get("respondent"), meta.get("department"))
+
+
+def _evaluate_chunk(job: tuple[list[Row], Mapping, str]) -> list[Outcome]:
+    """Evaluate a chunk of rows and store the good ones (or turn them into JSON Lines records)
+    here, in the worker: only small outcomes travel back to the parent."""
+    rows, mapping, origin = job
+    evaluated = [_evaluate(row, mapping, origin) for row in rows]
+    store = _WORKER["store"]
+    if store is None:
+        return [
+            item if isinstance(item, Outcome) else Outcome(item.row, line=_json_line(item))
+            for item in evaluated
+        ]
+    refused = _save(store, [item for item in evaluated if isinstance(item, _Evaluated)])
+    return [
+        item
+        if isinstance(item, Outcome)
+        else Outcome(item.row, error=refused[item.row.number])
+        if item.row.number in refused
+        else Outcome(item.row, stored=True)
+        for item in evaluated
+    ]
+
+
+def _save(store: Any, good: list[_Evaluated]) -> dict[int, str]:
+    """Store the rows in one transaction; if the database refuses one, store them one by one
+    so only the refused rows are left out. Returns the refused rows' reasons by row number."""
+    from troubleshoot.errors import RecordRefusedError
+
+    records = [
+        {
+            "answers": item.answers,
+            "result": item.result,
+            "respondent": item.respondent,
+            "department": item.department,
+            "source_key": item.row.key,
+        }
+        for item in good
+    ]
+    try:
+        store.bulk_save(records)
+        return {}
+    except RecordRefusedError:
+        pass
+    refused = {}
+    for item, record in zip(good, records, strict=True):
+        try:
+            store.save(**record)
+        except RecordRefusedError as error:
+            refused[item.row.number] = f"not stored: {error}"
+    return refused
+
+
+def _json_line(item: _Evaluated) -> str:
+    record = {
+        "row": item.row.number,
+        "respondent": item.respondent,
+        "department": item.department,
+        "answers": item.answers,
+        "result": item.result,
+    }
+    return json.dumps(record) + "\n"
 
 
 def evaluate_rows(
@@ -176,22 +275,59 @@ def evaluate_rows(
     mapping: Mapping,
     origin: str,
     jobs: int,
-    rules: str | None,
-    emergency_number: str,
+    settings: Settings,
     on_done: Callable[[Outcome], None],
 ) -> None:
-    """Evaluate every row, in `jobs` worker processes (one engine each), reporting each outcome
-    in row order as it completes."""
-    work = [(row, mapping, origin) for row in rows]
+    """Evaluate every row, in `jobs` worker processes (one engine and one database connection
+    each), reporting each outcome in row order as its chunk completes."""
+    work = [(rows[start : start + CHUNK], mapping, origin) for start in range(0, len(rows), CHUNK)]
     if jobs <= 1:
-        _init_worker(rules, emergency_number)
+        _init_worker(settings)
         for job in work:
-            on_done(_evaluate(job))
+            for outcome in _evaluate_chunk(job):
+                on_done(outcome)
         return
     context = multiprocessing.get_context("fork")  # the C engine cannot be pickled or shared
-    with context.Pool(jobs, initializer=_init_worker, initargs=(rules, emergency_number)) as pool:
-        for outcome in pool.imap(_evaluate, work, chunksize=16):
-            on_done(outcome)
+    with context.Pool(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
+        for outcomes in pool.imap(_evaluate_chunk, work):
+            for outcome in outcomes:
+                on_done(outcome)
+
+
+@dataclass
+class BatchRun:
+    """What a batch did: rows evaluated (and stored), rejected rows, JSON Lines records."""
+
+    evaluated: int = 0
+    stored: int = 0
+    rejected: list[Outcome] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+def run(
+    rows: list[Row],
+    mapping: Mapping,
+    origin: str,
+    jobs: int,
+    settings: Settings,
+    advance: Callable[[], None] = lambda: None,
+) -> BatchRun:
+    """Evaluate the rows (storing them when `settings.db` is set); `advance` is called once
+    per row done, in row order."""
+    done = BatchRun()
+
+    def record(outcome: Outcome) -> None:
+        if outcome.error is not None:
+            done.rejected.append(outcome)
+        else:
+            done.evaluated += 1
+            done.stored += outcome.stored
+            if outcome.line is not None:
+                done.lines.append(outcome.line)
+        advance()
+
+    evaluate_rows(rows, mapping, origin, jobs, settings, record)
+    return done
 
 
 def write_errors(path: Path, outcomes: list[Outcome]) -> None:

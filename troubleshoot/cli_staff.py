@@ -324,79 +324,39 @@ def batch(
 ) -> None:
     """Evaluate many survey rows at once; bad rows are reported, never stop the batch, and
     re-running the same file stores nothing twice. Exit code 1 if any row was rejected."""
-    import json
-
     from troubleshoot import batch as batches
     from troubleshoot.report import write_report
-    from troubleshoot.store import Store
+    from troubleshoot.store import Store, default_url
 
     try:
         mapping = batches.read_mapping(map_file) if map_file else batches.Mapping()
         rows = list(batches.read_rows(file))
-        store = None if out else Store.open(db)
-        known = store.known_keys([row.key for row in rows]) if store else set()
+        known: set[str] = set()
+        if out is None:
+            store = Store.open(db)  # opened (and migrated) here, before the workers start
+            known = store.known_keys([row.key for row in rows])
+            store.close()
         todo = [row for row in rows if row.key not in known]
-        rejected: list[batches.Outcome] = []
-        lines: list[str] = []
-        counts = {"evaluated": 0, "stored": 0}
+        settings = batches.Settings(
+            str(rules) if rules else None, emergency_number, None if out else (db or default_url())
+        )
         with _progress() as progress:
             task = progress.add_task("Evaluating", total=len(todo))
-
-            def done(outcome: batches.Outcome) -> None:
-                if outcome.error is not None or outcome.result is None:
-                    rejected.append(outcome)
-                else:
-                    counts["evaluated"] += 1
-                    if store is not None:
-                        store.save(
-                            outcome.answers or {},
-                            outcome.result,
-                            outcome.respondent,
-                            outcome.department,
-                            source_key=outcome.row.key,
-                        )
-                        counts["stored"] += 1
-                    else:
-                        lines.append(
-                            json.dumps(
-                                {
-                                    "row": outcome.row.number,
-                                    "respondent": outcome.respondent,
-                                    "department": outcome.department,
-                                    "answers": outcome.answers,
-                                    "result": outcome.result,
-                                }
-                            )
-                            + "\n"
-                        )
-                progress.advance(task)
-
-            batches.evaluate_rows(
-                todo,
-                mapping,
-                str(file),
-                jobs,
-                str(rules) if rules else None,
-                emergency_number,
-                done,
+            done = batches.run(
+                todo, mapping, str(file), jobs, settings, lambda: progress.advance(task)
             )
         if out is not None:
-            write_report("".join(lines), out)
+            write_report("".join(done.lines), out)
         errors_path = errors or file.with_name(file.name + ".errors.csv")
-        if rejected:
-            batches.write_errors(errors_path, rejected)
+        if done.rejected:
+            batches.write_errors(errors_path, done.rejected)
         typer.echo(
             batches.summary(
-                len(rows),
-                counts["evaluated"],
-                counts["stored"],
-                len(known),
-                len(rejected),
-                errors_path,
+                len(rows), done.evaluated, done.stored, len(known), len(done.rejected), errors_path
             ),
             err=True,
         )
-        if rejected:
+        if done.rejected:
             raise typer.Exit(1)
     except TroubleshootError as error:
         _fail(error)

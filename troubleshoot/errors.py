@@ -35,5 +35,9 @@ class StoreError(TroubleshootError):
     """The assessment database could not be opened, read or written."""
 
 
+class RecordRefusedError(StoreError):
+    """The database refused one record (a constraint or a value), not the whole database."""
+
+
 class ReportError(TroubleshootError):
     """A report could not be rendered or written."""

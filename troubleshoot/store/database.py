@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from troubleshoot.errors import StoreError
+from troubleshoot.errors import RecordRefusedError, StoreError
 from troubleshoot.store.schema import (
     MIGRATIONS,
     NO_FILTERS,
@@ -351,13 +351,23 @@ class _Guard:
             self.context = self.opener()
             return self.context.__enter__()  # type: ignore[no-any-return]
         except sa.exc.SQLAlchemyError as error:
-            raise StoreError(f"database error: {_reason(error)}") from error
+            raise _store_error(error) from error
 
-    def __exit__(self, *exc: Any) -> bool:
+    def __exit__(self, kind: Any, error: BaseException | None, trace: Any) -> bool:
         try:
-            return bool(self.context.__exit__(*exc))
-        except sa.exc.SQLAlchemyError as error:
-            raise StoreError(f"database error: {_reason(error)}") from error
+            suppressed = bool(self.context.__exit__(kind, error, trace))
+        except sa.exc.SQLAlchemyError as failure:
+            raise _store_error(failure) from failure
+        # An error inside the block (the transaction is rolled back by now) is reported too.
+        if isinstance(error, sa.exc.SQLAlchemyError):
+            raise _store_error(error) from error
+        return suppressed
+
+
+def _store_error(error: sa.exc.SQLAlchemyError) -> StoreError:
+    if isinstance(error, sa.exc.IntegrityError | sa.exc.DataError):
+        return RecordRefusedError(f"the database refused the record: {_reason(error)}")
+    return StoreError(f"database error: {_reason(error)}")
 
 
 def _reason(error: BaseException) -> str:
