@@ -8,6 +8,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
@@ -196,3 +197,49 @@ def test_a_row_the_database_refuses_is_rejected_and_its_chunk_still_stored(
     (refused,) = done.rejected
     assert refused.row.number == 3 and "refused" in (refused.error or "")
     assert len(store.find()) == 5
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_what_is_stored_and_a_rerun_finishes(tmp_path: Path, clear_screen) -> None:
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    rows = 6000
+    data = tmp_path / "survey.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({**clear_screen, "symptoms": ["neck_pain"], "stress_level": n % 11}) + "\n"
+            for n in range(rows)
+        )
+    )
+    db = tmp_path / "survey.db"
+    command = [
+        sys.executable, "-m", "troubleshoot", "batch", str(data), "--jobs", "2",
+        "--db", f"sqlite:///{db}",
+    ]  # fmt: skip
+
+    def stored() -> int:
+        try:
+            with sqlite3.connect(db) as conn:
+                return int(conn.execute("SELECT count(*) FROM assessments").fetchone()[0])
+        except sqlite3.Error:
+            return 0
+
+    batch = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while stored() < 100 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(batch.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
+    _, err = batch.communicate(timeout=60)
+    assert batch.returncode == 130, err
+    assert "run the same command again" in err and "Traceback" not in err
+    kept = stored()
+    assert 100 <= kept < rows
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"already stored before: {kept}" in rerun.stderr
+    assert stored() == rows

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,6 +172,10 @@ def _translate(
 
 # -- evaluation (in worker processes with --jobs) --------------------------------------------------
 CHUNK = 50  # rows per task: a worker stores each chunk in one transaction
+INTERRUPTED = (
+    "Interrupted. The rows stored so far stay stored; run the same command again to go on "
+    "(rows already stored are skipped)."
+)
 _WORKER: dict[str, Any] = {}
 
 
@@ -189,6 +194,13 @@ def _init_worker(settings: Settings) -> None:
         _WORKER["store"] = Store.open(settings.db, migrate=False)
     else:
         _WORKER["store"] = None
+
+
+def _init_pool_worker(settings: Settings) -> None:
+    # Ctrl-C reaches every process of the terminal's group: the parent alone handles it (and
+    # stops the workers), so a worker never prints a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker(settings)
 
 
 def _evaluate(row: Row, mapping: Mapping, origin: str) -> _Evaluated | Outcome:
@@ -288,7 +300,7 @@ def evaluate_rows(
                 on_done(outcome)
         return
     context = multiprocessing.get_context("fork")  # the C engine cannot be pickled or shared
-    with context.Pool(jobs, initializer=_init_worker, initargs=(settings,)) as pool:
+    with context.Pool(jobs, initializer=_init_pool_worker, initargs=(settings,)) as pool:
         for outcomes in pool.imap(_evaluate_chunk, work):
             for outcome in outcomes:
                 on_done(outcome)

@@ -340,11 +340,17 @@ def batch(
         settings = batches.Settings(
             str(rules) if rules else None, emergency_number, None if out else (db or default_url())
         )
-        with _progress() as progress:
-            task = progress.add_task("Evaluating", total=len(todo))
-            done = batches.run(
-                todo, mapping, str(file), jobs, settings, lambda: progress.advance(task)
+        try:
+            with _progress() as progress:
+                task = progress.add_task("Evaluating", total=len(todo))
+                done = batches.run(
+                    todo, mapping, str(file), jobs, settings, lambda: progress.advance(task)
+                )
+        except KeyboardInterrupt:
+            typer.echo(
+                batches.INTERRUPTED if out is None else "Interrupted: nothing written.", err=True
             )
+            raise typer.Exit(130) from None
         if out is not None:
             write_report("".join(done.lines), out)
         errors_path = errors or file.with_name(file.name + ".errors.csv")
