@@ -243,3 +243,40 @@ def test_ctrl_c_keeps_what_is_stored_and_a_rerun_finishes(tmp_path: Path, clear_
     assert rerun.returncode == 0, rerun.stderr
     assert f"already stored before: {kept}" in rerun.stderr
     assert stored() == rows
+
+
+@pytest.mark.slow
+def test_ten_thousand_rows_with_some_bad_ones(runner: CliRunner, tmp_path: Path) -> None:
+    """The issue's "done when": every good row stored once, every bad one explained."""
+    bad_kinds = [
+        "e{n},Sales,maybe,no,no,no,,,",  # not a yes/no answer
+        "e{n},Sales,no,no,no,no,Neck pain,eleven,",  # not a number
+        "e{n},IT,no,no,no,no,Flu,,",  # no such symptom label
+    ]
+    rows, bad = [], []
+    for n in range(1, 10_001):
+        if n % 97 == 0:
+            rows.append(bad_kinds[n % 3].format(n=n))
+            bad.append(n)
+        else:
+            rows.append(
+                f"e{n},D{n % 7},no,no,no,no,{['Neck pain', 'Eye strain', ''][n % 3]},"
+                f"{n % 11 if n % 3 == 0 else ''},{['Below eye level', 'Eye level'][n % 2]}"
+            )
+    data, mapping = _survey(tmp_path, rows)
+    url = f"sqlite:///{tmp_path / 'survey.db'}"
+    args = ["batch", str(data), "--map", str(mapping), "--db", url, "--jobs", "2"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 1
+    good = 10_000 - len(bad)
+    assert f"Rows read: 10000; evaluated: {good}; stored: {good}" in first.stderr
+    assert f"rejected: {len(bad)}" in first.stderr
+    with (tmp_path / "survey.csv.errors.csv").open() as handle:
+        explained = list(csv.DictReader(handle))
+    assert [int(e["row"]) for e in explained] == bad and all(e["reason"] for e in explained)
+    store = Store.open(url)
+    keys = [s.respondent for s in store.iterate()]
+    assert len(keys) == good == len(set(keys))
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1 and f"already stored before: {good}" in again.stderr
+    assert sum(1 for _ in store.iterate()) == good
