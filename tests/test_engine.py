@@ -154,7 +154,7 @@ def test_rules_with_the_same_conditions_fire_once_but_are_all_traced(
     kb: KnowledgeBase, clear_screen
 ) -> None:
     engine = Engine(kb)
-    shared = [group for group in engine._groups.values() if len(group) > 1]
+    shared = [group for group in engine._actions.values() if len(group) > 1]
     assert shared, "the knowledge base has rules with identical conditions"
     evaluation = engine.evaluate({**clear_screen, "symptoms": ["back_pain"]})
     stretches = {d.id for d in evaluation.of_kind("stretch")}

@@ -67,10 +67,6 @@ class Derived:
     def key(self) -> Key:
         return (self.kind, self.id, self.status, self.about)
 
-    @property
-    def supports(self) -> set[AnswerRef | Key]:
-        return {AnswerRef(*answer) for answer in self.answers} | self.derived_from
-
 
 class Firing(NamedTuple):
     rule: str
@@ -204,17 +200,18 @@ class Engine:
             self._any_value |= {a.question for a in rule.unless if isinstance(a, AnswerMissing)}
         # Rules with the same conditions share one durable_rules rule whose action draws all
         # their conclusions: one firing instead of several (the trace still names each rule).
-        self._groups: dict[tuple[object, ...], list[RuleSpec]] = {}
+        same_conditions: dict[tuple[object, ...], list[RuleSpec]] = {}
         for rule in self.rules:
-            self._groups.setdefault((rule.when, rule.unless, rule.final), []).append(rule)
+            same_conditions.setdefault((rule.when, rule.unless, rule.final), []).append(rule)
+        # durable_rules rule name (its first rule's id) -> the rules its action concludes for.
+        self._actions = {rules[0].id: tuple(rules) for rules in same_conditions.values()}
         self._host = _QuietHost()
-        definitions = {group[0].id: self._compile(group[0]) for group in self._groups.values()}
+        definitions = {name: self._compile(rules[0]) for name, rules in self._actions.items()}
         try:
             self._host.register_rulesets({RULESET: copy.deepcopy(definitions)})
         except Exception as error:  # the C engine reports invalid rules as a bare error
             raise EngineError(f"the rules could not be compiled: {error}") from error
         self._handle = self._host.get_ruleset(RULESET)._handle
-        self._actions = {group[0].id: tuple(group) for group in self._groups.values()}
         self._lock = threading.Lock()
         self._run: _Run | None = None
 
