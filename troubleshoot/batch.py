@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from troubleshoot.answers import normalize_answers
-from troubleshoot.errors import TroubleshootError
+from troubleshoot.errors import RecordRefusedError, TroubleshootError
 
 META = ("respondent", "department")
 LIST_SEPARATOR = ";"
@@ -245,8 +245,6 @@ def _evaluate_chunk(job: tuple[list[Row], Mapping, str]) -> list[Outcome]:
 def _save(store: Any, good: list[_Evaluated]) -> dict[int, str]:
     """Store the rows in one transaction; if the database refuses one, store them one by one
     so only the refused rows are left out. Returns the refused rows' reasons by row number."""
-    from troubleshoot.errors import RecordRefusedError
-
     records = [
         {
             "answers": item.answers,

@@ -15,7 +15,7 @@ from typing import Any
 
 from troubleshoot.errors import OptionError
 from troubleshoot.model import KnowledgeBase
-from troubleshoot.store import Summaries, Summary, Tally, tally_of
+from troubleshoot.store import Summaries, Summary, Tally, ValueCount, tally_of
 
 DEFAULT_MIN_GROUP = 5
 LOWEST_MIN_GROUP = 3
@@ -103,9 +103,7 @@ def build(
     # Each summary value: how many people, and the first assessment (lowest id) that has it.
     totals: dict[str, dict[str, tuple[int, int]]] = {}
     for value in tally.values:
-        seen = totals.setdefault(value.field, {})
-        count, first = seen.get(value.value, (0, value.first_id))
-        seen[value.value] = (count + value.n, min(first, value.first_id))
+        _add(totals.setdefault(value.field, {}), value)
     risks: Counter[str] = Counter()
     for group in tally.groups:
         risks[group.risk_level] += group.n
@@ -145,6 +143,12 @@ def build(
     cohort.departments = _departments(tally, k, kb)
     cohort.trend = _trend(tally, k)
     return cohort
+
+
+def _add(counts: dict[str, tuple[int, int]], value: ValueCount) -> None:
+    """Add a counted value to (count, first assessment id) by value."""
+    count, first = counts.get(value.value, (0, value.first_id))
+    counts[value.value] = (count + value.n, min(first, value.first_id))
 
 
 def _in_id_order(values: dict[str, tuple[int, int]], rank: Callable[[str], Any]) -> Counter[str]:
@@ -189,9 +193,7 @@ def _departments(tally: Tally, k: int, kb: KnowledgeBase) -> list[dict[str, Any]
         group.high += count.n if count.risk_level in ("high", "referral") else 0
     for value in tally.values:
         if value.field == "symptoms":
-            symptoms = groups[value.department or NO_DEPARTMENT].symptoms
-            seen, first = symptoms.get(value.value, (0, value.first_id))
-            symptoms[value.value] = (seen + value.n, min(first, value.first_id))
+            _add(groups[value.department or NO_DEPARTMENT].symptoms, value)
     # Within one assessment, symptoms are listed in knowledge-base order.
     order = {symptom.id: (0, position, "") for position, symptom in enumerate(kb.symptoms)}
 
