@@ -43,20 +43,60 @@ def test_unsure_and_blank_answers_give_no_facts() -> None:
     ]
 
 
-def test_session_state_is_deleted_after_each_assessment(kb: KnowledgeBase, clear_screen) -> None:
+def test_the_session_is_emptied_after_each_assessment(kb: KnowledgeBase, clear_screen) -> None:
     engine = Engine(kb)
-    first = engine.evaluate(
-        {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
-    )
+    answers = {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
+    first = engine.evaluate(answers)
+    assert engine._host.get_facts(RULESET, SESSION) == []  # every fact retracted
     # The same engine gives the same answer again: nothing left over from the last session.
-    second = engine.evaluate(
-        {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
-    )
+    second = engine.evaluate(answers)
     assert first.conclusions.keys() == second.conclusions.keys()
-    with pytest.raises(Exception, match="309"):  # durable_rules: no such session any more
-        engine._host.get_state(RULESET, SESSION)
+    assert [f.rule for f in first.trace] == [f.rule for f in second.trace]
     other = engine.evaluate({**clear_screen, "symptoms": ["eye_strain"]})
     assert not [k for k in other.conclusions if k[1] == "neck_pain"]
+    assert engine._host.get_facts(RULESET, SESSION) == []
+
+
+def test_a_failed_assessment_leaves_the_session_empty_too(
+    kb: KnowledgeBase, clear_screen, monkeypatch
+) -> None:
+    engine = Engine(kb)
+    answers = {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
+    expected = engine.evaluate(answers)
+    monkeypatch.setattr("troubleshoot.engine._Run.fire", _fail)
+    with pytest.raises(EngineError, match="boom"):
+        engine.evaluate(answers)
+    assert engine._host.get_facts(RULESET, SESSION) == []
+    monkeypatch.undo()
+    assert engine.evaluate(answers).conclusions.keys() == expected.conclusions.keys()
+
+
+def test_the_session_is_deleted_when_retracting_is_not_safe(
+    kb: KnowledgeBase, clear_screen, monkeypatch
+) -> None:
+    """Rules that could fire while facts are retracted make the engine delete the session
+    instead; the next assessment starts from nothing either way."""
+    engine = Engine(kb)
+    answers = {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
+    expected = engine.evaluate(answers)
+    monkeypatch.setattr(engine, "_retractable", False)
+    for _ in range(50):
+        assert engine.evaluate(answers).conclusions.keys() == expected.conclusions.keys()
+        with pytest.raises(Exception, match="309"):  # durable_rules: no such session any more
+            engine._host.get_state(RULESET, SESSION)
+    monkeypatch.undo()
+    assert engine.evaluate(answers).conclusions.keys() == expected.conclusions.keys()
+
+
+def test_every_rule_that_tests_an_absence_waits_for_the_phase(kb: KnowledgeBase) -> None:
+    """What makes emptying the session by retraction safe (the phase is retracted first)."""
+    engine = Engine(kb)
+    assert engine._retractable
+    for name, rules in engine._actions.items():
+        compiled = engine._compile(rules[0])["all"]
+        aliases = [next(iter(entry)) for entry in compiled]
+        if any(alias.endswith("$not") for alias in aliases):
+            assert "phase" in aliases, name
 
 
 def test_every_conclusion_records_its_rules_and_answers(kb: KnowledgeBase, clear_screen) -> None:
@@ -161,3 +201,51 @@ def test_rules_with_the_same_conditions_fire_once_but_are_all_traced(
     back = {r.then.id for r in engine.rules if r.id.startswith("stretch:") and "back_pain" in r.id}
     assert back <= stretches
     assert all(f"stretch:{s}:for:back_pain" in evaluation.rules_fired for s in back)
+
+
+def test_a_warm_engine_answers_exactly_as_a_fresh_one(
+    kb: KnowledgeBase, clear_screen, monkeypatch
+) -> None:
+    """The engine keeps encoded facts and parsed action messages between assessments; what it
+    kept (even past the memo's bound, when it starts over) must never change an evaluation."""
+    answers = {
+        **clear_screen,
+        "symptoms": ["neck_pain", "wrist_pain", "back_pain"],
+        "monitor_height": "too_low",
+        "severity": {"neck_pain": 8, "wrist_pain": 3},
+        "stress_level": 7,
+    }
+    fresh = Engine(kb).evaluate(answers)
+    warm = Engine(kb)
+    monkeypatch.setattr("troubleshoot.engine._MEMO_SIZE", 64)  # cleared several times below
+    for n in range(200):
+        warm.evaluate({**clear_screen, "symptoms": ["neck_pain"], "stress_level": n % 11})
+        warm.evaluate(answers)
+    got = warm.evaluate(answers)
+    assert len(warm._parsed) <= 64 and len(warm._encoded) <= 64
+    assert got.conclusions.keys() == fresh.conclusions.keys()
+    for key, derived in fresh.conclusions.items():
+        assert got.conclusions[key].rules == derived.rules
+        assert got.because(key) == fresh.because(key)
+    assert [(f.rule, f.concluded, f.used, f.new) for f in got.trace] == [
+        (f.rule, f.concluded, f.used, f.new) for f in fresh.trace
+    ]
+
+
+def test_a_fact_asserted_twice_is_an_error_that_leaves_the_engine_healthy(
+    kb: KnowledgeBase, clear_screen, monkeypatch
+) -> None:
+    """Answers are asserted once each, so this takes a forced repeat (or, in real life, two
+    facts whose 32-bit hashes collide). Actions already queued are completed unrun and the
+    session is emptied, assessment after assessment."""
+    engine = Engine(kb)
+    answers = {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
+    expected = engine.evaluate(answers)
+    inputs = engine._inputs
+    monkeypatch.setattr(engine, "_inputs", lambda *args: inputs(*args) * 2)
+    for _ in range(300):
+        with pytest.raises(EngineError, match="asserted twice"):
+            engine.evaluate(answers)
+        assert engine._host.get_facts(RULESET, SESSION) == []
+    monkeypatch.undo()
+    assert engine.evaluate(answers).conclusions.keys() == expected.conclusions.keys()

@@ -7,6 +7,9 @@ the C engine's own calls, and an error stops the assessment; facts are asserted 
 (a batch the engine refuses part-way leaves the session unsafe to delete) and every action
 started is completed before the session is deleted; a conclusion is asserted only once,
 however many rules (or subsets of a match) conclude it.
+
+The same facts and the same action messages recur from one assessment to the next, so their
+JSON encodings and what each message means are worked out once and kept (bounded memos).
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import durable_rules_engine as durable_core  # the C engine under durable.engine
@@ -36,6 +40,10 @@ RULESET = "troubleshoot"
 SESSION = "assessment"
 # Result codes of the C engine's assert calls.
 _HANDLED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
+# Asserted after the answers: the rules marked final (those that test an absence) wait for it.
+PHASE: dict[str, Any] = {"t": "phase"}
+# Entries kept per memo (answers, encoded facts, parsed action messages): a few MB at most.
+_MEMO_SIZE = 4096
 
 Key = tuple[str, str, str, str]  # kind, id, status, about
 
@@ -49,7 +57,7 @@ class AnswerRef:
     about: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Derived:
     """A conclusion, the rules that drew it and what it rests on."""
 
@@ -71,13 +79,24 @@ class Derived:
 class Firing(NamedTuple):
     rule: str
     concluded: Key
-    facts: tuple[dict[str, Any], ...]  # the matched facts
+    facts: tuple[Mapping[str, Any], ...]  # the matched facts (read-only: shared between runs)
     new: bool
 
     @property
     def used(self) -> tuple[str, ...]:
         """Readable descriptions of the matched facts (made only when asked for)."""
         return tuple(_describe(fact) for fact in self.facts)
+
+
+class _Match(NamedTuple):
+    """One action message, worked out: see Engine._parse."""
+
+    rules: tuple[RuleSpec, ...]
+    facts: tuple[Mapping[str, Any], ...]
+    concludes: tuple[Key, ...]  # one per rule
+    answers: frozenset[tuple[str, Any, str]]
+    derived_from: frozenset[Key]
+    derived_facts: tuple[str | None, ...]  # encoded fact to assert if new, one per rule
 
 
 @dataclass
@@ -115,18 +134,27 @@ class _QuietHost(durable_engine.Host):  # type: ignore[misc]
         return None
 
 
-def answer_facts(answers: Answers) -> Iterator[dict[str, Any]]:
-    """One fact per answer value; "not sure" and empty answers give no fact (unknown)."""
+def _answer_values(answers: Answers) -> Iterator[tuple[str, Any, str]]:
+    """(question, value, item) per answer value; "not sure" and empty answers give none."""
     for question, raw in answers.items():
         items = raw.items() if isinstance(raw, dict) else [("", raw)]
         for about, value in items:
             for single in value if isinstance(value, list) else [value]:
-                if single is None or single == UNSURE:
-                    continue
-                fact: dict[str, Any] = {"t": "answer", "q": question, "v": single}
-                if about:
-                    fact["ab"] = about
-                yield fact
+                if single is not None and single != UNSURE:
+                    yield question, single, about
+
+
+def _answer_fact(question: str, value: Any, about: str) -> dict[str, Any]:
+    fact: dict[str, Any] = {"t": "answer", "q": question, "v": value}
+    if about:
+        fact["ab"] = about
+    return fact
+
+
+def answer_facts(answers: Answers) -> Iterator[dict[str, Any]]:
+    """One fact per answer value; "not sure" and empty answers give no fact (unknown)."""
+    for question, value, about in _answer_values(answers):
+        yield _answer_fact(question, value, about)
 
 
 def _one_of(field_name: str, values: tuple[Any, ...]) -> dict[str, Any]:
@@ -160,7 +188,7 @@ def _test(atom: AnswerTest | AnswerMissing | FactTest, *more: AnswerTest) -> dic
     return {"$and": tests}
 
 
-def _describe(fact: dict[str, Any]) -> str:
+def _describe(fact: Mapping[str, Any]) -> str:
     if fact.get("t") == "answer":
         about = f"[{fact['ab']}]" if "ab" in fact else ""
         return f"answer {fact['q']}{about} = {fact['v']}"
@@ -189,7 +217,10 @@ class Engine:
         # (tests on one single-valued answer are grouped into one fact test).
         self._any_value: set[str] = set()
         self._matchers: dict[str, list[tuple[AnswerTest, ...]]] = {}
-        self._matches: dict[tuple[str, Any, type, str], bool] = {}  # memo of _could_match
+        # Memo: answer value -> its encoded fact, or None if no rule could use it.
+        self._answer_texts: dict[tuple[str, Any, type, str], str | None] = {}
+        self._encoded: dict[tuple[object, ...], str] = {}  # memo of _encode
+        self._parsed: dict[str, _Match] = {}  # memo of _parse
         for rule in self.rules:
             groups = same_fact_groups(rule.when, self._single_valued)
             groups += [(atom,) for atom in rule.unless if not isinstance(atom, AnswerMissing)]
@@ -214,6 +245,11 @@ class Engine:
         self._handle = self._host.get_ruleset(RULESET)._handle
         self._lock = threading.Lock()
         self._run: _Run | None = None
+        self._asserted: list[str] = []  # encoded facts the session holds, in assertion order
+        self._state_handle: int | None = None  # the session's place in the C engine
+        # Every rule that tests an absence waits for the phase fact (see rulebook), so the
+        # session can be emptied by retracting the phase first (see _empty_session).
+        self._retractable = all(rule.final for rule in self.rules if rule.unless)
 
     def _is_consumed(self, then: Conclusion) -> bool:
         return any(
@@ -244,117 +280,246 @@ class Engine:
         with self._lock:
             run = _Run()
             self._run = run
+            self._asserted = []
             try:
                 # Facts no rule accepts are skipped: the engine would only refuse them, at the
                 # cost of a round trip and an exception each (measured in benchmarks/).
-                for fact in self._inputs(answers, facts):
-                    self._assert(fact, input_fact=True)
-                self._assert({"t": "phase"}, input_fact=False)
+                # The answers go in first and their actions then run together (the order of
+                # actions does not change what is concluded), sparing the C engine a scan of
+                # every rule after each answer; the phase comes once they have all run.
+                for encoded in self._inputs(answers, facts):
+                    self._assert(encoded, input_fact=True)
+                self._run_actions()
+                self._assert(self._encode(PHASE), input_fact=False)
+                self._run_actions()
             except durable_core.error as error:
                 raise EngineError(f"durable_rules failed: {error}") from error
             finally:
                 self._run = None
-                self._host.delete_state(RULESET, SESSION)
+                self._clear_session()
         return Evaluation(run.conclusions, run.trace)
 
-    def _inputs(self, answers: Answers, facts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The input facts some rule can use, each once."""
-        unique: dict[object, dict[str, Any]] = {}
-        for fact in answer_facts(answers):
+    def _clear_session(self) -> None:
+        """Leave the session empty for the next assessment, finished or failed: any action
+        still queued is completed unrun, then every fact is retracted, the phase first. Where
+        that is not safe or anything is unexpected, the session is deleted instead.
+        Retracting is cheaper than deleting: durable_rules allocates and clears join memory
+        for every rule when it creates a session."""
+        try:
+            self._complete_pending()  # left queued only by a failed assessment
+            if self._retractable and self._retract_all():
+                return
+        except durable_core.error:
+            pass
+        self._delete_session()
+
+    def _retract_all(self) -> bool:
+        """Retract the session's facts; False if one is refused or an action gets queued."""
+        phase = self._encode(PHASE)
+        # Without the phase no rule that tests an absence can match (they are all final), so
+        # no retraction can queue an action.
+        first = [phase] if phase in self._asserted else []
+        for text in [*first, *(text for text in reversed(self._asserted) if text != phase)]:
+            code, _ = durable_core.retract_fact(self._handle, text)
+            if code != _HANDLED:
+                return False
+        self._asserted = []
+        # Checked once, at the end: an action queued by any retraction is still pending.
+        return not self._complete_pending()
+
+    def _delete_session(self) -> None:
+        """Delete the session, once no action is left open in it (that can crash the C
+        engine later)."""
+        try:
+            self._complete_pending()
+        finally:
+            self._state_handle = None
+            self._asserted = []
+            self._host.delete_state(RULESET, SESSION)
+
+    def _complete_pending(self) -> bool:
+        """Complete, unrun, any action the session has queued; whether there was one."""
+        if self._state_handle is None:
+            return False
+        started = durable_core.start_action_for_state(self._handle, self._state_handle)
+        if started is None:
+            return False
+        message = started[1]
+        while message:
+            message = durable_core.complete_and_start_action(self._handle, self._state_handle)
+        return True
+
+    def _inputs(self, answers: Answers, facts: Iterable[dict[str, Any]]) -> list[str]:
+        """The input facts some rule can use, each once, encoded."""
+        unique: dict[str, None] = {}
+        memo = self._answer_texts
+        for question, value, about in _answer_values(answers):
             # The type is part of the key: 1, 1.0 and True are equal as dict keys.
-            value = fact["v"]
-            key = (fact["q"], value, type(value), fact.get("ab", ""))
-            if key not in unique and self._could_match(fact):
-                unique[key] = fact
+            key = (question, value, type(value), about)
+            if key in memo:
+                text = memo[key]
+            else:
+                fact = _answer_fact(question, value, about)
+                text = self._encode(fact) if self._could_match(fact) else None
+                if len(memo) >= _MEMO_SIZE:  # free text or numbers vary: keep it bounded
+                    memo.clear()
+                memo[key] = text
+            if text is not None:
+                unique[text] = None
         for fact in facts:
-            unique.setdefault(tuple(sorted(fact.items(), key=str)), fact)
-        return list(unique.values())
+            unique[self._encode(fact)] = None
+        return list(unique)
 
     def _could_match(self, fact: dict[str, Any]) -> bool:
         """Whether any rule could use this answer. Others would only be refused by the engine
         (MessageNotHandled), which costs a round trip and an exception each."""
-        if fact.get("t") != "answer":
-            return True
         question, value, about = fact["q"], fact["v"], fact.get("ab", "")
         if question in self._any_value:
             return True
-        key = (question, value, type(value), about)
-        known = self._matches.get(key)
-        if known is None:
-            known = any(
-                all(test.accepts(value) and (not test.about or about in test.about) for test in t)
-                for t in self._matchers.get(question, ())
-            )
-            if len(self._matches) > 50_000:  # free-text or numeric answers: keep it bounded
-                self._matches.clear()
-            self._matches[key] = known
-        return known
+        return any(
+            all(test.accepts(value) and (not test.about or about in test.about) for test in t)
+            for t in self._matchers.get(question, ())
+        )
 
-    def _assert(self, fact: dict[str, Any], input_fact: bool) -> None:
+    def _assert(self, encoded: str, input_fact: bool) -> None:
         try:
-            self._post({**fact, "sid": SESSION})
+            self._post(encoded)
         except durable_engine.MessageNotHandledException:
             if not input_fact:
-                raise EngineError(f"no rule takes the fact {_describe(fact)}") from None
+                raise EngineError(
+                    f"no rule takes the fact {_describe(json.loads(encoded))}"
+                ) from None
             # An answer no rule tests (e.g. a low severity): nothing to conclude from it.
         except durable_engine.MessageObservedException:
-            raise EngineError(f"the fact {_describe(fact)} was asserted twice") from None
+            raise EngineError(
+                f"the fact {_describe(json.loads(encoded))} was asserted twice"
+            ) from None
+
+    def _encode(self, fact: dict[str, Any]) -> str:
+        """The fact as the C engine takes it (JSON, with the session id). The same facts recur
+        from one assessment to the next, so their encodings are kept (bounded)."""
+        # The value's type is part of the key: 1, 1.0 and True are equal as dict keys.
+        key = (*fact.items(), type(fact.get("v")))
+        text = self._encoded.get(key)
+        if text is None:
+            text = json.dumps({**fact, "sid": SESSION}, sort_keys=True)  # one text per fact
+            if len(self._encoded) >= _MEMO_SIZE:  # numeric answers vary: keep it bounded
+                self._encoded.clear()
+            self._encoded[key] = text
+        return text
 
     # The library's Python host runs each action through a Closure, a Promise and a JSON
     # round trip of the session state, and swallows action errors. The engine talks to the
     # C engine directly instead: same calls in the same order, a fraction of the overhead
     # (measured in benchmarks/), and an action error stops the assessment at once.
-    def _post(self, fact: dict[str, Any]) -> None:
-        """Assert one fact and run every action it triggers, to the end."""
-        code, state_handle = durable_core.assert_fact(self._handle, json.dumps(fact))
-        if code == _NOT_HANDLED:
-            raise durable_engine.MessageNotHandledException(fact)
-        if code == _OBSERVED:
-            raise durable_engine.MessageObservedException(fact)
-        if code != _HANDLED:
+    def _post(self, encoded: str) -> None:
+        """Assert one (encoded) fact; the actions it queues run in `_run_actions`."""
+        code, self._state_handle = durable_core.assert_fact(self._handle, encoded)
+        if code == _HANDLED:
+            self._asserted.append(encoded)
+        elif code == _NOT_HANDLED:
+            raise durable_engine.MessageNotHandledException(encoded)
+        elif code == _OBSERVED:
+            raise durable_engine.MessageObservedException(encoded)
+        else:
             raise EngineError(f"durable_rules did not take the fact (code {code})")
-        started = durable_core.start_action_for_state(self._handle, state_handle)
+
+    def _run_actions(self) -> None:
+        """Run every queued action, and those they queue, to the end."""
+        if self._state_handle is None:
+            return
+        started = durable_core.start_action_for_state(self._handle, self._state_handle)
         if started is None:
             return
-        state, message = started
+        message = started[1]  # (session state, first action); actions leave the state alone
         failure: Exception | None = None
         while message:
-            # One rule's match per message: {rule name: {alias: matched fact}}.
-            name, matched = next(iter(json.loads(message).items()))
             if failure is None:
                 try:
-                    self._fire(name, matched)
+                    self._fire(message)
                 except Exception as error:
                     failure = error
             # Every started action is completed, even after a failure: deleting a session
-            # with actions left open can crash the C engine later.
-            durable_core.update_state(self._handle, state)
-            message = durable_core.complete_and_start_action(self._handle, state_handle)
+            # with actions left open can crash the C engine later. No `update_state`: the
+            # actions never change the session state, so writing it back is wasted work.
+            message = durable_core.complete_and_start_action(self._handle, self._state_handle)
         if isinstance(failure, EngineError):
             raise failure
         if failure is not None:
             reason = f"{type(failure).__name__}: {failure}"
             raise EngineError(f"a rule action failed: {reason}") from failure
 
-    def _fire(self, name: str, matched: dict[str, Any]) -> None:
+    def _fire(self, message: str) -> None:
         if self._run is None:
             raise EngineError("a rule fired outside an assessment")
+        match = self._parsed.get(message)
+        if match is None:
+            match = self._parse(message)
+            if len(self._parsed) >= _MEMO_SIZE:  # numeric answers vary: keep it bounded
+                self._parsed.clear()
+            self._parsed[message] = match
+        self._run.fire(match, self._assert_derived)
+
+    def _parse(self, message: str) -> _Match:
+        """What one action message says: which rules matched which facts, what the conclusions
+        rest on, and the derived facts to assert. The same messages recur from one assessment
+        to the next, so this is worked out once per message."""
+        # One rule's match per message: {rule name: {alias: matched fact}}.
+        name, matched = next(iter(json.loads(message).items()))
         # Aliases n0, n1... are negations and match nothing.
         facts = tuple(
-            fact
+            MappingProxyType({k: v for k, v in fact.items() if k != "sid"})
             for alias, fact in matched.items()
             if not alias.startswith("n") and isinstance(fact, dict)
         )
-        self._run.fire(self._actions[name], facts, self._assert_derived, self._feeds)
+        about = ""
+        answers: list[tuple[str, Any, str]] = []
+        derived_from: list[Key] = []
+        for fact in facts:
+            kind: str = fact["t"]
+            if kind == "answer":
+                answer_about = fact.get("ab", "")
+                about = about or answer_about
+                answers.append((fact["q"], fact["v"], answer_about))
+            elif kind != "phase" and kind not in GATE_KINDS:
+                derived_from.append((kind, fact["n"], fact.get("st", ""), fact.get("ab", "")))
+        rules = self._actions[name]
+        concludes = tuple(
+            (then.kind, then.id, then.status, about) for then in (r.then for r in rules)
+        )
+        derived_facts: list[str | None] = []
+        for rule, key in zip(rules, concludes, strict=True):
+            if rule.id not in self._feeds:
+                derived_facts.append(None)
+                continue
+            # Not "id": durable_rules takes an `id` field as the fact's identity.
+            derived_fact: dict[str, Any] = {"t": key[0], "n": key[1]}
+            if key[2]:
+                derived_fact["st"] = key[2]
+            if about:
+                derived_fact["ab"] = about
+            derived_facts.append(self._encode(derived_fact))
+        return _Match(
+            rules,
+            facts,
+            concludes,
+            frozenset(answers),
+            frozenset(derived_from),
+            tuple(derived_facts),
+        )
 
-    def _assert_derived(self, fact: dict[str, Any]) -> None:
+    def _assert_derived(self, encoded: str) -> None:
         """Assert a fact drawn by a rule, from inside its action: the C engine queues the
         actions it triggers, and `_post` runs them before it returns."""
-        code, _ = durable_core.assert_fact(self._handle, json.dumps({**fact, "sid": SESSION}))
+        code, _ = durable_core.assert_fact(self._handle, encoded)
+        if code == _HANDLED:
+            self._asserted.append(encoded)
         if code == _OBSERVED:
-            raise EngineError(f"the fact {_describe(fact)} was asserted twice")
+            raise EngineError(f"the fact {_describe(json.loads(encoded))} was asserted twice")
         if code != _HANDLED:
-            raise EngineError(f"no rule takes the fact {_describe(fact)} (code {code})")
+            raise EngineError(
+                f"no rule takes the fact {_describe(json.loads(encoded))} (code {code})"
+            )
 
 
 def _not_dispatched_by_the_host(context: Any) -> None:
@@ -369,44 +534,25 @@ class _Run:
         self.conclusions: dict[Key, Derived] = {}
         self.trace: list[Firing] = []
 
-    def fire(
-        self,
-        rules: tuple[RuleSpec, ...],
-        facts: tuple[dict[str, Any], ...],
-        assert_fact: Callable[[dict[str, Any]], None],
-        feeds: set[str],
-    ) -> None:
-        """Record the conclusions of rules that matched `facts`; assert the new ones that
-        other rules test."""
-        about = ""
-        answers: list[tuple[str, Any, str]] = []
-        derived_from: list[Key] = []
-        for fact in facts:
-            kind: str = fact["t"]
-            if kind == "answer":
-                answer_about = fact.get("ab", "")
-                about = about or answer_about
-                answers.append((fact["q"], fact["v"], answer_about))
-            elif kind != "phase" and kind not in GATE_KINDS:
-                derived_from.append((kind, fact["n"], fact.get("st", ""), fact.get("ab", "")))
-        for rule in rules:
-            then: Conclusion = rule.then
-            key: Key = (then.kind, then.id, then.status, about)
-            derived = self.conclusions.get(key)
+    def fire(self, match: _Match, assert_fact: Callable[[str], None]) -> None:
+        """Record the conclusions of the rules that matched; assert the new ones that other
+        rules test."""
+        rules, facts, concludes, answers, derived_from, derived_facts = match
+        conclusions = self.conclusions
+        for rule, key, derived_fact in zip(rules, concludes, derived_facts, strict=True):
+            derived = conclusions.get(key)
             new = derived is None
             if derived is None:
-                derived = Derived(then.kind, then.id, then.status, then.symptom, about)
-                self.conclusions[key] = derived
-            if rule.id not in derived.rules:
+                then = rule.then
+                derived = Derived(then.kind, then.id, then.status, then.symptom, key[3])
+                conclusions[key] = derived
                 derived.rules.append(rule.id)
-            derived.answers.update(answers)
-            derived.derived_from.update(derived_from)
+            elif rule.id not in derived.rules:
+                derived.rules.append(rule.id)
+            if answers:
+                derived.answers |= answers
+            if derived_from:
+                derived.derived_from |= derived_from
             self.trace.append(Firing(rule.id, key, facts, new))
-            if new and rule.id in feeds:
-                # Not "id": durable_rules takes an `id` field as the fact's identity.
-                derived_fact: dict[str, Any] = {"t": then.kind, "n": then.id}
-                if then.status:
-                    derived_fact["st"] = then.status
-                if about:
-                    derived_fact["ab"] = about
+            if new and derived_fact is not None:
                 assert_fact(derived_fact)
