@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from troubleshoot.conditions import AnswerMissing, AnswerTest, FactTest
-from troubleshoot.engine import answer_facts
+from troubleshoot.facts import answer_facts
 from troubleshoot.model import KnowledgeBase
 from troubleshoot.rulebook import Conclusion, RuleSpec, build_rulebook, same_fact_groups
 

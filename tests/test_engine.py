@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from troubleshoot.engine import RULESET, SESSION, Engine, answer_facts
+from troubleshoot.engine import RULESET, SESSION, Engine
 from troubleshoot.errors import EngineError
 from troubleshoot.model import KnowledgeBase
 from troubleshoot.rulebook import build_rulebook
@@ -34,15 +34,6 @@ def test_rules_are_built_from_the_knowledge_base(kb: KnowledgeBase) -> None:
     assert "program:screen_clear" in rules and "referral:required" in rules
 
 
-def test_unsure_and_blank_answers_give_no_facts() -> None:
-    facts = list(answer_facts({"a": "not_sure", "b": ["x", "y"], "c": {"neck_pain": 3}, "d": None}))
-    assert facts == [
-        {"t": "answer", "q": "b", "v": "x"},
-        {"t": "answer", "q": "b", "v": "y"},
-        {"t": "answer", "q": "c", "v": 3, "ab": "neck_pain"},
-    ]
-
-
 def test_the_session_is_emptied_after_each_assessment(kb: KnowledgeBase, clear_screen) -> None:
     engine = Engine(kb)
     answers = {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
@@ -63,7 +54,7 @@ def test_a_failed_assessment_leaves_the_session_empty_too(
     engine = Engine(kb)
     answers = {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
     expected = engine.evaluate(answers)
-    monkeypatch.setattr("troubleshoot.engine._Run.fire", _fail)
+    monkeypatch.setattr("troubleshoot.evaluation.Run.fire", _fail)
     with pytest.raises(EngineError, match="boom"):
         engine.evaluate(answers)
     assert engine._host.get_facts(RULESET, SESSION) == []
@@ -118,7 +109,7 @@ def test_an_action_error_is_not_swallowed(kb: KnowledgeBase, clear_screen, monke
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("troubleshoot.engine._Run.fire", broken)
+    monkeypatch.setattr("troubleshoot.evaluation.Run.fire", broken)
     with pytest.raises(EngineError, match="boom"):
         engine.evaluate({**clear_screen, "symptoms": ["neck_pain"]})
     monkeypatch.undo()
@@ -178,7 +169,7 @@ def test_failing_actions_leave_the_engine_healthy(
     engine = Engine(kb)
     answers = {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
     expected = engine.evaluate(answers)
-    monkeypatch.setattr("troubleshoot.engine._Run.fire", _fail)
+    monkeypatch.setattr("troubleshoot.evaluation.Run.fire", _fail)
     for _ in range(300):
         with pytest.raises(EngineError, match="boom"):
             engine.evaluate(answers)

@@ -11,8 +11,9 @@ from typing import Any
 
 from troubleshoot import __version__
 from troubleshoot.conditions import UNSURE, Answers, holds, questions_used
-from troubleshoot.engine import AnswerRef, Derived, Engine, Evaluation, Key
+from troubleshoot.engine import Engine
 from troubleshoot.errors import OptionError
+from troubleshoot.evaluation import AnswerRef, Derived, Evaluation, Key
 from troubleshoot.model import KnowledgeBase, SourceRef
 from troubleshoot.result import (
     SCHEMA_VERSION,

@@ -1,12 +1,13 @@
 """Run an assessment on durable_rules. The only module that imports durable_rules.
 
-Hazards handled here (see the project's durable_rules field notes): one fixed session id per
-engine, its state deleted in `finally`; rule definitions are deep-copied because registering
-mutates them; the library's Python host swallows action errors, so actions are run here, over
-the C engine's own calls, and an error stops the assessment; facts are asserted one by one
-(a batch the engine refuses part-way leaves the session unsafe to delete) and every action
-started is completed before the session is deleted; a conclusion is asserted only once,
-however many rules (or subsets of a match) conclude it.
+Hazards handled here (see the project's durable_rules field notes): one fixed session per
+engine, left empty after every assessment (its facts retracted, the phase first, or the session
+deleted where that is not safe); rule definitions are deep-copied because registering mutates
+them; the library's Python host swallows action errors, so actions are run here, over the C
+engine's own calls, and an error stops the assessment; facts are asserted one by one (a batch
+the engine refuses part-way leaves the session unsafe to delete) and every action started is
+completed; a conclusion is asserted only once, however many rules (or subsets of a match)
+conclude it.
 
 The same facts and the same action messages recur from one assessment to the next, so their
 JSON encodings and what each message means are worked out once and kept (bounded memos).
@@ -17,16 +18,17 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 import durable_rules_engine as durable_core  # the C engine under durable.engine
 from durable import engine as durable_engine
 
-from troubleshoot.conditions import UNSURE, AnswerMissing, Answers, AnswerTest, FactTest
+from troubleshoot.conditions import AnswerMissing, Answers, AnswerTest, FactTest
 from troubleshoot.errors import EngineError
+from troubleshoot.evaluation import Evaluation, Key, Match, Run, describe_fact
+from troubleshoot.facts import PHASE, answer_fact, answer_values, conclusion_fact, fact_test
 from troubleshoot.model import KnowledgeBase
 from troubleshoot.rulebook import (
     GATE_KINDS,
@@ -40,91 +42,8 @@ RULESET = "troubleshoot"
 SESSION = "assessment"
 # Result codes of the C engine's assert calls.
 _HANDLED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
-# Asserted after the answers: the rules marked final (those that test an absence) wait for it.
-PHASE: dict[str, Any] = {"t": "phase"}
 # Entries kept per memo (answers, encoded facts, parsed action messages): a few MB at most.
 _MEMO_SIZE = 4096
-
-Key = tuple[str, str, str, str]  # kind, id, status, about
-
-
-@dataclass(frozen=True, order=True)
-class AnswerRef:
-    """One answer a conclusion rests on."""
-
-    question: str
-    value: str | int | float
-    about: str = ""
-
-
-@dataclass(slots=True)
-class Derived:
-    """A conclusion, the rules that drew it and what it rests on."""
-
-    kind: str
-    id: str
-    status: str
-    symptom: str
-    about: str
-    rules: list[str] = field(default_factory=list)
-    # What it rests on: answers as (question, value, about), derived facts as keys.
-    answers: set[tuple[str, Any, str]] = field(default_factory=set)
-    derived_from: set[Key] = field(default_factory=set)
-
-    @property
-    def key(self) -> Key:
-        return (self.kind, self.id, self.status, self.about)
-
-
-class Firing(NamedTuple):
-    rule: str
-    concluded: Key
-    facts: tuple[Mapping[str, Any], ...]  # the matched facts (read-only: shared between runs)
-    new: bool
-
-    @property
-    def used(self) -> tuple[str, ...]:
-        """Readable descriptions of the matched facts (made only when asked for)."""
-        return tuple(_describe(fact) for fact in self.facts)
-
-
-class _Match(NamedTuple):
-    """One action message, worked out: see Engine._parse."""
-
-    rules: tuple[RuleSpec, ...]
-    facts: tuple[Mapping[str, Any], ...]
-    concludes: tuple[Key, ...]  # one per rule
-    answers: frozenset[tuple[str, Any, str]]
-    derived_from: frozenset[Key]
-    derived_facts: tuple[str | None, ...]  # encoded fact to assert if new, one per rule
-
-
-@dataclass
-class Evaluation:
-    conclusions: dict[Key, Derived]
-    trace: list[Firing]
-
-    def of_kind(self, kind: str) -> list[Derived]:
-        return [d for d in self.conclusions.values() if d.kind == kind]
-
-    def because(self, key: Key) -> list[AnswerRef]:
-        """The answers a conclusion rests on, following derived facts back to answers."""
-        seen: set[Key] = set()
-        found: set[AnswerRef] = set()
-        stack = [key]
-        while stack:
-            current = stack.pop()
-            if current in seen or current not in self.conclusions:
-                continue
-            seen.add(current)
-            derived = self.conclusions[current]
-            found |= {AnswerRef(*answer) for answer in derived.answers}
-            stack.extend(derived.derived_from)
-        return sorted(found, key=lambda ref: (ref.question, ref.about, str(ref.value)))
-
-    @property
-    def rules_fired(self) -> list[str]:
-        return list(dict.fromkeys(firing.rule for firing in self.trace))
 
 
 class _QuietHost(durable_engine.Host):  # type: ignore[misc]
@@ -132,68 +51,6 @@ class _QuietHost(durable_engine.Host):  # type: ignore[misc]
 
     def _run(self) -> None:
         return None
-
-
-def _answer_values(answers: Answers) -> Iterator[tuple[str, Any, str]]:
-    """(question, value, item) per answer value; "not sure" and empty answers give none."""
-    for question, raw in answers.items():
-        items = raw.items() if isinstance(raw, dict) else [("", raw)]
-        for about, value in items:
-            for single in value if isinstance(value, list) else [value]:
-                if single is not None and single != UNSURE:
-                    yield question, single, about
-
-
-def _answer_fact(question: str, value: Any, about: str) -> dict[str, Any]:
-    fact: dict[str, Any] = {"t": "answer", "q": question, "v": value}
-    if about:
-        fact["ab"] = about
-    return fact
-
-
-def answer_facts(answers: Answers) -> Iterator[dict[str, Any]]:
-    """One fact per answer value; "not sure" and empty answers give no fact (unknown)."""
-    for question, value, about in _answer_values(answers):
-        yield _answer_fact(question, value, about)
-
-
-def _one_of(field_name: str, values: tuple[Any, ...]) -> dict[str, Any]:
-    if len(values) == 1:
-        return {field_name: values[0]}
-    return {"$or": [{field_name: value} for value in values]}
-
-
-def _value_test(atom: AnswerTest) -> dict[str, Any]:
-    if atom.op == "is":
-        return {"v": atom.value}
-    if atom.op == "in":
-        return _one_of("v", atom.value)
-    return {f"${atom.op}": {"v": atom.value}}
-
-
-def _test(atom: AnswerTest | AnswerMissing | FactTest, *more: AnswerTest) -> dict[str, Any]:
-    """A durable_rules test matching one fact; `more` adds tests on the same answer."""
-    if isinstance(atom, FactTest):
-        tests = [{"t": atom.kind}]
-        if atom.ids:
-            tests.append(_one_of("n", atom.ids))
-        if atom.status:
-            tests.append({"st": atom.status})
-        return {"$and": tests}
-    tests = [{"t": "answer"}, {"q": atom.question}]
-    if isinstance(atom, AnswerTest):
-        tests += [_value_test(test) for test in (atom, *more)]
-        if atom.about:
-            tests.append(_one_of("ab", atom.about))
-    return {"$and": tests}
-
-
-def _describe(fact: Mapping[str, Any]) -> str:
-    if fact.get("t") == "answer":
-        about = f"[{fact['ab']}]" if "ab" in fact else ""
-        return f"answer {fact['q']}{about} = {fact['v']}"
-    status = f" ({fact['st']})" if fact.get("st") else ""
-    return f"{fact.get('t')} {fact.get('n', '')}{status}".strip()
 
 
 class Engine:
@@ -220,7 +77,7 @@ class Engine:
         # Memo: answer value -> its encoded fact, or None if no rule could use it.
         self._answer_texts: dict[tuple[str, Any, type, str], str | None] = {}
         self._encoded: dict[tuple[object, ...], str] = {}  # memo of _encode
-        self._parsed: dict[str, _Match] = {}  # memo of _parse
+        self._parsed: dict[str, Match] = {}  # memo of _parse
         for rule in self.rules:
             groups = same_fact_groups(rule.when, self._single_valued)
             groups += [(atom,) for atom in rule.unless if not isinstance(atom, AnswerMissing)]
@@ -244,7 +101,7 @@ class Engine:
             raise EngineError(f"the rules could not be compiled: {error}") from error
         self._handle = self._host.get_ruleset(RULESET)._handle
         self._lock = threading.Lock()
-        self._run: _Run | None = None
+        self._run: Run | None = None
         self._asserted: list[str] = []  # encoded facts the session holds, in assertion order
         self._state_handle: int | None = None  # the session's place in the C engine
         # Every rule that tests an absence waits for the phase fact (see rulebook), so the
@@ -267,18 +124,18 @@ class Engine:
         negations (their aliases start with "n")."""
         groups = same_fact_groups(rule.when, self._single_valued)
         facts: list[dict[str, Any]] = [
-            {f"f{n}": _test(tests[0], *tests[1:])}  # type: ignore[arg-type]
+            {f"f{n}": fact_test(tests[0], *tests[1:])}  # type: ignore[arg-type]
             for n, tests in enumerate(groups)
         ]
         if rule.final:
             facts.append({"phase": {"t": "phase"}})
-        facts += [{f"n{n}$not": _test(atom)} for n, atom in enumerate(rule.unless)]
+        facts += [{f"n{n}$not": fact_test(atom)} for n, atom in enumerate(rule.unless)]
         return {"all": facts, "run": _not_dispatched_by_the_host}
 
     def evaluate(self, answers: Answers, facts: Iterable[dict[str, Any]] = ()) -> Evaluation:
         """Run one assessment: the answers plus other input facts (e.g. the workstation score)."""
         with self._lock:
-            run = _Run()
+            run = Run()
             self._run = run
             self._asserted = []
             try:
@@ -297,7 +154,7 @@ class Engine:
             finally:
                 self._run = None
                 self._clear_session()
-        return Evaluation(run.conclusions, run.trace)
+        return run.evaluation()
 
     def _clear_session(self) -> None:
         """Leave the session empty for the next assessment, finished or failed: any action
@@ -353,13 +210,13 @@ class Engine:
         """The input facts some rule can use, each once, encoded."""
         unique: dict[str, None] = {}
         memo = self._answer_texts
-        for question, value, about in _answer_values(answers):
+        for question, value, about in answer_values(answers):
             # The type is part of the key: 1, 1.0 and True are equal as dict keys.
             key = (question, value, type(value), about)
             if key in memo:
                 text = memo[key]
             else:
-                fact = _answer_fact(question, value, about)
+                fact = answer_fact(question, value, about)
                 text = self._encode(fact) if self._could_match(fact) else None
                 if len(memo) >= _MEMO_SIZE:  # free text or numbers vary: keep it bounded
                     memo.clear()
@@ -387,12 +244,12 @@ class Engine:
         except durable_engine.MessageNotHandledException:
             if not input_fact:
                 raise EngineError(
-                    f"no rule takes the fact {_describe(json.loads(encoded))}"
+                    f"no rule takes the fact {describe_fact(json.loads(encoded))}"
                 ) from None
             # An answer no rule tests (e.g. a low severity): nothing to conclude from it.
         except durable_engine.MessageObservedException:
             raise EngineError(
-                f"the fact {_describe(json.loads(encoded))} was asserted twice"
+                f"the fact {describe_fact(json.loads(encoded))} was asserted twice"
             ) from None
 
     def _encode(self, fact: dict[str, Any]) -> str:
@@ -460,7 +317,7 @@ class Engine:
             self._parsed[message] = match
         self._run.fire(match, self._assert_derived)
 
-    def _parse(self, message: str) -> _Match:
+    def _parse(self, message: str) -> Match:
         """What one action message says: which rules matched which facts, what the conclusions
         rest on, and the derived facts to assert. The same messages recur from one assessment
         to the next, so this is worked out once per message."""
@@ -492,14 +349,8 @@ class Engine:
             if rule.id not in self._feeds:
                 derived_facts.append(None)
                 continue
-            # Not "id": durable_rules takes an `id` field as the fact's identity.
-            derived_fact: dict[str, Any] = {"t": key[0], "n": key[1]}
-            if key[2]:
-                derived_fact["st"] = key[2]
-            if about:
-                derived_fact["ab"] = about
-            derived_facts.append(self._encode(derived_fact))
-        return _Match(
+            derived_facts.append(self._encode(conclusion_fact(*key)))
+        return Match(
             rules,
             facts,
             concludes,
@@ -515,44 +366,13 @@ class Engine:
         if code == _HANDLED:
             self._asserted.append(encoded)
         if code == _OBSERVED:
-            raise EngineError(f"the fact {_describe(json.loads(encoded))} was asserted twice")
+            raise EngineError(f"the fact {describe_fact(json.loads(encoded))} was asserted twice")
         if code != _HANDLED:
             raise EngineError(
-                f"no rule takes the fact {_describe(json.loads(encoded))} (code {code})"
+                f"no rule takes the fact {describe_fact(json.loads(encoded))} (code {code})"
             )
 
 
 def _not_dispatched_by_the_host(context: Any) -> None:
     """durable_rules wants a `run` per rule; the engine runs actions itself (see _post)."""
     raise EngineError("a rule action was dispatched by durable_rules' own host")
-
-
-class _Run:
-    """The conclusions and the trace of one assessment."""
-
-    def __init__(self) -> None:
-        self.conclusions: dict[Key, Derived] = {}
-        self.trace: list[Firing] = []
-
-    def fire(self, match: _Match, assert_fact: Callable[[str], None]) -> None:
-        """Record the conclusions of the rules that matched; assert the new ones that other
-        rules test."""
-        rules, facts, concludes, answers, derived_from, derived_facts = match
-        conclusions = self.conclusions
-        for rule, key, derived_fact in zip(rules, concludes, derived_facts, strict=True):
-            derived = conclusions.get(key)
-            new = derived is None
-            if derived is None:
-                then = rule.then
-                derived = Derived(then.kind, then.id, then.status, then.symptom, key[3])
-                conclusions[key] = derived
-                derived.rules.append(rule.id)
-            elif rule.id not in derived.rules:
-                derived.rules.append(rule.id)
-            if answers:
-                derived.answers |= answers
-            if derived_from:
-                derived.derived_from |= derived_from
-            self.trace.append(Firing(rule.id, key, facts, new))
-            if new and derived_fact is not None:
-                assert_fact(derived_fact)

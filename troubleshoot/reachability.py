@@ -13,7 +13,7 @@ from typing import Any
 
 from troubleshoot.assessment import engine_for
 from troubleshoot.conditions import AnswerMissing, AnswerTest, Atom, Condition, FactTest, disjuncts
-from troubleshoot.engine import Key
+from troubleshoot.evaluation import Key
 from troubleshoot.model import KnowledgeBase, Question
 from troubleshoot.rulebook import build_rulebook
 
