@@ -21,11 +21,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # docstring paragraphs rewrap instead of keeping line breaks
 )
 rules_app = typer.Typer(
     help="Inspect and check the knowledge base in rules/.", no_args_is_help=True
 )
 app.add_typer(rules_app, name="rules")
+# The help lists the occupational-health commands in their own panel.
+STAFF = "Occupational health (OH staff)"
 
 FORMAT_BY_SUFFIX = {
     ".html": "html",
@@ -304,4 +307,4 @@ def main() -> None:
 
 
 # The occupational-health commands register themselves on `app`.
-from troubleshoot import cli_staff  # noqa: E402, F401
+from troubleshoot import cli_batch, cli_staff  # noqa: E402, F401

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from troubleshoot.cli import DbOption, RulesOption, _fail, app, choose_format, emit
+from troubleshoot.cli import STAFF, DbOption, RulesOption, _fail, app, choose_format, emit
 from troubleshoot.errors import TroubleshootError
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -18,7 +18,7 @@ followup_app = typer.Typer(
     "desk checks, with their audit trail.",
     no_args_is_help=True,
 )
-app.add_typer(followup_app, name="followup")
+app.add_typer(followup_app, name="followup", rich_help_panel=STAFF)
 
 Since = Annotated[
     datetime | None,
@@ -56,7 +56,7 @@ def _filters(
     return Filters(since, until, department, risk, red_flags)
 
 
-@app.command("list")
+@app.command("list", rich_help_panel=STAFF)
 def list_assessments(
     since: Since = None,
     until: Until = None,
@@ -79,7 +79,7 @@ def list_assessments(
         _fail(error)
 
 
-@app.command()
+@app.command(rich_help_panel=STAFF)
 def show(
     assessment_id: Annotated[int, typer.Argument(metavar="ID", help="Assessment id.")],
     fmt: Annotated[
@@ -130,7 +130,7 @@ def show(
         _fail(error)
 
 
-@app.command()
+@app.command(rich_help_panel=STAFF)
 def compare(
     first: Annotated[
         int | None, typer.Argument(metavar="[ID1]", help="Earlier assessment.", show_default=False)
@@ -171,7 +171,7 @@ def compare(
         _fail(error)
 
 
-@app.command()
+@app.command(rich_help_panel=STAFF)
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "csv",
     output: Annotated[
@@ -202,7 +202,7 @@ def export(
         _fail(error)
 
 
-@app.command()
+@app.command(rich_help_panel=STAFF)
 def purge(
     before: Annotated[
         datetime,
@@ -232,7 +232,7 @@ def purge(
         _fail(error)
 
 
-@app.command()
+@app.command(rich_help_panel=STAFF)
 def cohort(
     fmt: Annotated[
         str | None,
@@ -258,8 +258,10 @@ def cohort(
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """Workforce report: prevalence by body region and symptom, causes, desk problems, risk,
-    stress, trend, departments and the follow-up queue. Small groups are suppressed."""
+    """Workforce report: symptoms, causes, desk problems, risk, stress, trend, follow-ups.
+
+    Prevalence by body region and symptom, departments and the follow-up queue; small groups
+    are suppressed."""
     from troubleshoot import cohort as cohorts
     from troubleshoot.knowledge import load_knowledge_base
     from troubleshoot.report import COHORT_FORMATS, render_cohort
@@ -284,115 +286,6 @@ def cohort(
         emit(text, chosen, output)
     except TroubleshootError as error:
         _fail(error)
-
-
-@app.command()
-def batch(
-    file: Annotated[Path, typer.Argument(help="Survey rows: .csv, or .jsonl (JSON Lines).")],
-    map_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--map",
-            help="YAML mapping of the survey's column names and answer labels.",
-            show_default=False,
-        ),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="Write results as JSON Lines here instead of storing them.",
-            show_default=False,
-        ),
-    ] = None,
-    errors: Annotated[
-        Path | None,
-        typer.Option(
-            "--errors",
-            help="Where rejected rows go (default: FILE.errors.csv).",
-            show_default=False,
-        ),
-    ] = None,
-    jobs: Annotated[
-        int, typer.Option("--jobs", min=1, max=64, help="Worker processes (one rule engine each).")
-    ] = 1,
-    emergency_number: Annotated[
-        str, typer.Option("--emergency-number", envvar="TROUBLESHOOT_EMERGENCY_NUMBER")
-    ] = "911",
-    db: DbOption = None,
-    rules: RulesOption = None,
-) -> None:
-    """Evaluate many survey rows at once; bad rows are reported, never stop the batch, and
-    re-running the same file stores nothing twice. Exit code 1 if any row was rejected."""
-    from troubleshoot import batch as batches
-    from troubleshoot.report import write_report
-    from troubleshoot.store import Store, default_url
-
-    try:
-        mapping = batches.read_mapping(map_file) if map_file else batches.Mapping()
-        rows = list(batches.read_rows(file))
-        known: set[str] = set()
-        if out is None:
-            store = Store.open(db)  # opened (and migrated) here, before the workers start
-            known = store.known_keys([row.key for row in rows])
-            store.close()
-        todo = [row for row in rows if row.key not in known]
-        settings = batches.Settings(
-            str(rules) if rules else None, emergency_number, None if out else (db or default_url())
-        )
-        try:
-            with _progress() as progress:
-                task = progress.add_task("Evaluating", total=len(todo))
-                done = batches.run(
-                    todo, mapping, str(file), jobs, settings, lambda: progress.advance(task)
-                )
-        except KeyboardInterrupt:
-            typer.echo(
-                batches.INTERRUPTED if out is None else "Interrupted: nothing written.", err=True
-            )
-            raise typer.Exit(130) from None
-        if out is not None:
-            write_report("".join(done.lines), out)
-        errors_path = errors or file.with_name(file.name + ".errors.csv")
-        if done.rejected:
-            batches.write_errors(errors_path, done.rejected)
-        typer.echo(
-            batches.summary(
-                len(rows), done.evaluated, done.stored, len(known), len(done.rejected), errors_path
-            ),
-            err=True,
-        )
-        if done.rejected:
-            raise typer.Exit(1)
-    except TroubleshootError as error:
-        _fail(error)
-
-
-def _progress() -> Any:
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
-
-    class Rate(ProgressColumn):
-        def render(self, task: Any) -> Text:
-            return Text(f"{task.speed or 0:.0f} rows/s")
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        Rate(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    )
 
 
 @followup_app.command("list")
