@@ -245,3 +245,17 @@ def test_typed_odd_digits_are_re_prompted(runner) -> None:
     result = runner.invoke(app, ["assess"], input="\u00b2\n" + "9" * 5000 + "\n")
     assert result.exit_code == 130
     assert result.stdout.count("is not a valid answer here") == 2
+
+
+def test_rules_check_finds_risk_levels_no_assessment_can_have(runner, rules_copy) -> None:
+    path = rules_copy / "risk.yaml"
+    text = path.read_text()
+    low = text[text.index("  - id: low") :]
+    # "low" first: it holds whenever the program is open, so "high" and "medium" never count.
+    text = text[: text.index("  - id: low")].replace("risk_levels:\n", "risk_levels:\n" + low, 1)
+    path.write_text(text)
+    result = runner.invoke(app, ["rules", "check", "--rules", str(rules_copy)])
+    assert result.exit_code == 1
+    assert "risk level 'high' is never an assessment's level" in result.stderr
+    assert "risk level 'medium' is never an assessment's level" in result.stderr
+    assert "'referral' is never" not in result.stderr and "'low' is never" not in result.stderr

@@ -2,7 +2,8 @@
 
 For each cause, solution, stretch, technique, habit and advice item, build a set of answers
 that should conclude it (a witness, derived from its conditions) and run the real engine on
-it. Also flags questions that no rule uses.
+it. Every risk level must be some assessment's level (the first level that holds), checked by
+running whole assessments. Also flags questions that no rule uses.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from troubleshoot.assessment import engine_for
+from troubleshoot.assessment import assess, engine_for
 from troubleshoot.conditions import AnswerMissing, AnswerTest, Atom, Condition, FactTest, disjuncts
 from troubleshoot.evaluation import Key
 from troubleshoot.model import KnowledgeBase, Question
+from troubleshoot.rosa import score
 from troubleshoot.rulebook import build_rulebook
 
 Answers = dict[str, Any]
@@ -73,6 +75,22 @@ class _Witness:
             return {}
         if isinstance(atom, AnswerTest):
             return self.answer(atom)
+        if atom.kind == "program":
+            return {}  # the base answers clear the screen
+        if atom.kind == "referral":
+            flag = self.kb.red_flags[0].id
+            # None: the question left unanswered (the base's "no" is overridden).
+            return {flag: "yes"} if "required" in atom.ids else {flag: None}
+        if atom.kind == "rosa":
+            return self.workstation()
+        if atom.kind == "cause":
+            for symptom in self.kb.symptoms:
+                for cause in symptom.causes:
+                    if not atom.ids or cause.id in atom.ids:
+                        answers: Answers = {"symptoms": [symptom.id]}
+                        _merge(answers, self.first(cause.confirmed_when))
+                        return answers
+            raise _Conflict
         fact_id = atom.ids[0]
         if atom.kind == "symptom":
             return {"symptoms": [fact_id]}
@@ -83,10 +101,32 @@ class _Witness:
             return self.first(self.kb.factor[fact_id].present_when)
         if atom.kind == "advice":
             return self.first(self.kb.advice_item[fact_id].when)
+        if atom.kind != "solution":
+            raise _Conflict  # no witness is built from this kind of fact
         solution = self.kb.solution[fact_id]
-        answers: Answers = {"symptoms": [solution.symptom]}
+        answers = {"symptoms": [solution.symptom]}
         if solution.addresses:
             _merge(answers, self.first(self.kb.cause[solution.addresses[0]].confirmed_when))
+        return answers
+
+    def workstation(self) -> Answers:
+        """The workstation answers that score highest, chosen one question at a time."""
+        rosa = self.kb.rosa
+        if rosa is None:
+            raise _Conflict
+        answers: Answers = {}
+        for question_id in sorted(rosa.questions()):
+            question = self.kb.question[question_id]
+            values: list[Any] = [c.id for c in question.choices] or (
+                ["yes", "no"] if question.type == "yes_no" else [question.maximum]
+            )
+            # The highest score still possible first (the range's top), then the surest.
+            answers[question_id] = max(
+                values,
+                key=lambda v: score(rosa, {**answers, question_id: v}).final_range[::-1],
+            )
+        if not score(rosa, answers).action_level_reached:
+            raise _Conflict  # the knowledge base's workstation score cannot reach it
         return answers
 
     def answer(self, test: AnswerTest) -> Answers:
@@ -190,7 +230,23 @@ def check_reachability(kb: KnowledgeBase) -> list[str]:
                 break
         if not reached:
             problems.append(f"{target.label} cannot be concluded by any answers")
-    return problems + _unused_questions(kb)
+    return problems + _unreachable_risk_levels(kb, witness) + _unused_questions(kb)
+
+
+def _unreachable_risk_levels(kb: KnowledgeBase, witness: _Witness) -> list[str]:
+    """Levels that are never an assessment's level: the first level that holds counts, so a
+    level listed after one that always holds with it is dead."""
+    problems = []
+    for level in kb.risk_levels:
+        reached = False
+        for partial in witness.answers_for(level.when):
+            answers = {k: v for k, v in {**witness.base, **partial}.items() if v is not None}
+            if assess(kb, answers).risk["level"] == level.id:
+                reached = True
+                break
+        if not reached:
+            problems.append(f"risk level '{level.id}' is never an assessment's level")
+    return problems
 
 
 def _unused_questions(kb: KnowledgeBase) -> list[str]:
