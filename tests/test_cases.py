@@ -4,7 +4,8 @@ Case file keys: `description`, `answers` (as in an answers file), `expect` with 
 program (open | referral | screen_incomplete), likely / possible / dropped (exact sets of
 cause ids), solutions (must all be offered), no_solutions (must not be), first_solutions
 (the finding's solutions start with these, in order, keyed by symptom), advice / techniques /
-stretches (exact sets of ids), habits (mapping id -> status), failed_checks (exact set).
+stretches (exact sets of ids), habits (mapping id -> status), failed_checks (exact set),
+message (the id of the statement the referral section shows).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def test_case(case_file: Path, kb: KnowledgeBase) -> None:
     solutions = {s.id for f in result.findings for s in f.solutions}
     if "program" in expect:
         assert result.program == expect["program"]
+    if "message" in expect:
+        assert result.referral.message == kb.statements[expect["message"]].text
     for status in ("likely", "possible"):
         if status in expect:
             assert {c.id for c in causes if c.status == status} == set(expect[status]), status

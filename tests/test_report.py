@@ -116,6 +116,20 @@ def test_referral_report_has_no_program_in_any_format(run, kb) -> None:
     assert data["findings"] == [] and data["stretches"] == [] and data["techniques"] == []
 
 
+def test_a_cleared_referral_with_an_unanswered_sign_says_what_is_missing(run, kb) -> None:
+    answers = {"leg_pain_weakness_tingling": "yes", "cleared_by_doctor": "yes", **FULL}
+    answers.pop("bladder_bowel_control", None)
+    result = run(answers, screen=False)
+    assert result.program == "referral" and not result.referral.screen_complete
+    for fmt in ("text", "md", "html"):
+        text = render(result, kb, fmt)
+        assert "Until every warning-sign question is answered" in text, fmt
+        assert "Until a doctor has cleared you" not in text, fmt
+        assert "Stretches" not in text and "STRETCHES" not in text, fmt
+    uncleared = run({**FULL, "bladder_bowel_control": "yes"})
+    assert "Until a doctor has cleared you" in render(uncleared, kb, "md")
+
+
 def test_markdown_report_sections_in_order(run, kb) -> None:
     text = render(run(FULL), kb, "md")
     order = [

@@ -128,12 +128,17 @@ class _Builder:
         red_flags = self.ev.of_kind("red_flag")
         state = "open" if program_open else "referral" if red_flags else "screen_incomplete"
         notes = self.kb.statements
+        cleared = self.answers.get("cleared_by_doctor")
+        screen_complete = all(self.answers.get(f.id) in ("yes", "no") for f in self.kb.red_flags)
+        # Cleared for the sign reported, but a sign left unanswered may need a doctor too.
+        referral_note = (
+            "referral" if screen_complete or cleared != "yes" else "cleared_screen_incomplete"
+        )
         message = {
             "open": notes["cleared_reminder"].text if red_flags else "",
-            "referral": notes["referral"].text,
+            "referral": notes[referral_note].text,
             "screen_incomplete": notes["screen_incomplete"].text,
         }[state]
-        cleared = self.answers.get("cleared_by_doctor")
         referral = Referral(
             required=state == "referral",
             red_flags=tuple(
@@ -142,7 +147,7 @@ class _Builder:
                 if any(d.id == f.id for d in red_flags)
             ),
             cleared_by_doctor=None if cleared in (None, UNSURE) else cleared == "yes",
-            screen_complete=all(self.answers.get(f.id) in ("yes", "no") for f in self.kb.red_flags),
+            screen_complete=screen_complete,
             message=message,
         )
         reported = self._reported() if program_open else ()
