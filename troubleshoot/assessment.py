@@ -9,36 +9,30 @@ from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
 
-from troubleshoot import __version__
+from troubleshoot import __version__, sections
 from troubleshoot.conditions import UNSURE, Answers, holds, questions_used
 from troubleshoot.engine import Engine
 from troubleshoot.errors import OptionError
 from troubleshoot.evaluation import AnswerRef, Derived, Evaluation, Key
-from troubleshoot.model import KnowledgeBase, SourceRef
+from troubleshoot.model import KnowledgeBase
 from troubleshoot.result import (
     SCHEMA_VERSION,
-    AdviceItem,
     Because,
     CauseItem,
-    CheckItem,
     Finding,
-    HabitItem,
     RedFlagItem,
     Referral,
     Reported,
     Result,
     SolutionItem,
-    Source,
-    StretchItem,
     TechniqueItem,
 )
 from troubleshoot.rosa import RosaScore, score
+from troubleshoot.sections import source
 from troubleshoot.workstation import workstation_result
 
 DEFAULT_EMERGENCY_NUMBER = "911"
-LEVEL_ORDER = {"urgent": 0, "doctor": 1, "info": 2}
 STATUS_ORDER = {"likely": 0, "possible": 1, "general": 2}
-HABIT_ORDER = {"focus": 0, "general": 1, "keep_up": 2}
 EMERGENCY_NUMBER = re.compile(r"(?=.*[0-9])[0-9+()#* -]{1,20}")
 
 
@@ -86,10 +80,6 @@ def assess(
     evaluation = engine_for(kb).evaluate(answers, facts)
     result = _Builder(kb, answers, evaluation, emergency_number, workstation).build(explain)
     return dataclasses.replace(result, ignored_answers=ignored)
-
-
-def _source(ref: SourceRef) -> Source:
-    return Source(ref.file, ref.section)
 
 
 class _Builder:
@@ -142,7 +132,7 @@ class _Builder:
         referral = Referral(
             required=state == "referral",
             red_flags=tuple(
-                RedFlagItem(f.id, f.text, _source(f.source))
+                RedFlagItem(f.id, f.text, source(f.source))
                 for f in self.kb.red_flags
                 if any(d.id == f.id for d in red_flags)
             ),
@@ -162,23 +152,23 @@ class _Builder:
             regions=tuple(
                 r.id for r in self.kb.regions if any(r.id in rep.regions for rep in reported)
             ),
-            advice=self._advice(),
+            advice=sections.advice(self),
             findings=tuple(self._finding(d) for d in self._in_kb_order("symptom", self.kb.symptom)),
-            desk_checks=self._checks(),
-            stretches=self._stretches(),
-            break_plan=self._break_plan() if self.ev.of_kind("break_plan") else None,
+            desk_checks=sections.desk_checks(self),
+            stretches=sections.stretches(self),
+            break_plan=sections.break_plan(self) if self.ev.of_kind("break_plan") else None,
             posture=tuple(
                 asdict(p)
                 for p in self.kb.posture
                 if any(d.id == p.id for d in self.ev.of_kind("posture"))
             ),
-            stress=self._stress(),
+            stress=sections.stress(self),
             techniques=tuple(
-                TechniqueItem(t.id, t.name, t.summary, t.steps, t.caution, _source(t.source))
+                TechniqueItem(t.id, t.name, t.summary, t.steps, t.caution, source(t.source))
                 for t in self.kb.techniques
                 if any(d.id == t.id for d in self.ev.of_kind("technique"))
             ),
-            habits=self._habits(),
+            habits=sections.habits(self),
             emergency={"number": self.number, "text": self.fill(emergency.text)},
             notice=notes["not_a_diagnosis"].text,
             risk=self._risk(),
@@ -258,7 +248,7 @@ class _Builder:
             derived.status,
             self.because(derived.key),
             unanswered,
-            _source(cause.source),
+            source(cause.source),
             tuple(derived.rules),
         )
 
@@ -300,7 +290,7 @@ class _Builder:
                         for_causes,
                         self.because(derived.key),
                         solution.stretches,
-                        _source(solution.source),
+                        source(solution.source),
                         tuple(derived.rules),
                     ),
                 )
@@ -312,122 +302,8 @@ class _Builder:
             tuple(kept),
             tuple(c for c in causes if c.status == "dropped"),
             tuple(item for _, _, item in sorted(solutions, key=lambda s: (s[0], s[1]))),
-            _source(symptom.source),
+            source(symptom.source),
         )
-
-    def _advice(self) -> tuple[AdviceItem, ...]:
-        """One item per advice, naming every symptom it was drawn for."""
-        grouped: dict[str, list[Derived]] = {}
-        for derived in self.ev.of_kind("advice"):
-            grouped.setdefault(derived.id, []).append(derived)
-        items = []
-        for advice in self.kb.advice:
-            drawn = grouped.get(advice.id)
-            if not drawn:
-                continue
-            about = tuple(s.id for s in self.kb.symptoms if any(d.about == s.id for d in drawn))
-            because = sorted(
-                {b for d in drawn for b in self.because(d.key, frozenset())},
-                key=lambda b: (b.question, b.about, str(b.answer)),
-            )
-            items.append(
-                AdviceItem(
-                    advice.id,
-                    advice.level,
-                    advice.scope,
-                    self.fill(advice.text),
-                    about,
-                    tuple(self.kb.symptom[s].name for s in about),
-                    tuple(because),
-                    _source(advice.source),
-                )
-            )
-        return tuple(sorted(items, key=lambda a: LEVEL_ORDER[a.level]))
-
-    def _checks(self) -> tuple[CheckItem, ...]:
-        statuses: dict[str, Derived] = {}
-        for derived in self.ev.of_kind("check"):
-            if derived.status == "failed" or derived.id not in statuses:
-                statuses[derived.id] = derived  # conflicting answers: the failure wins
-        return tuple(
-            CheckItem(
-                c.id,
-                c.area,
-                statuses[c.id].status,
-                c.guidance,
-                self.because(statuses[c.id].key),
-                _source(c.source),
-            )
-            for c in self.kb.checks
-            if c.id in statuses
-        )
-
-    def _stretches(self) -> tuple[StretchItem, ...]:
-        found = {d.id: d for d in self.ev.of_kind("stretch")}
-        items = []
-        for stretch in self.kb.stretches:
-            if stretch.id not in found:
-                continue
-            helps = []
-            for kind, item_id, _, _ in sorted(found[stretch.id].derived_from):
-                name = (
-                    self.kb.symptom[item_id].name
-                    if kind == "symptom"
-                    else self.kb.symptom[self.kb.solution[item_id].symptom].name
-                )
-                if name not in helps:
-                    helps.append(name)
-            items.append(
-                StretchItem(
-                    stretch.id,
-                    stretch.name,
-                    stretch.regions,
-                    stretch.steps,
-                    stretch.caution,
-                    tuple(helps),
-                    _source(stretch.source),
-                )
-            )
-        return tuple(items)
-
-    def _break_plan(self) -> dict[str, Any]:
-        plan = self.kb.break_plan
-        return {
-            "summary": plan.summary,
-            "move_every_minutes": list(plan.move_every_minutes),
-            "movement_ideas": [idea.text for idea in plan.movement_ideas],
-            "vision_break_minutes": plan.vision_break_minutes,
-            "vision_break_text": plan.vision_break_text,
-            "stretch_tips": self.kb.notes["stretch_tips"].text,
-            "strategies": [s.text for s in self.kb.strategies],
-            "source": asdict(_source(plan.source)),
-        }
-
-    def _stress(self) -> dict[str, Any] | None:
-        if not self.ev.of_kind("technique"):
-            return None
-        factors = self.ev.of_kind("factor")
-        return {
-            "intro": self.kb.notes["stress_plan"].text,
-            "relaxation_response": self.kb.notes["relaxation_response"].text,
-            "because": [asdict(b) for d in factors for b in self.because(d.key)],
-        }
-
-    def _habits(self) -> tuple[HabitItem, ...]:
-        found = {d.id: d for d in self.ev.of_kind("habit")}
-        items = [
-            HabitItem(
-                h.id,
-                h.name,
-                h.advice,
-                found[h.id].status,
-                self.because(found[h.id].key),
-                _source(h.source),
-            )
-            for h in self.kb.habits
-            if h.id in found
-        ]
-        return tuple(sorted(items, key=lambda h: HABIT_ORDER[h.status]))
 
 
 def _per_item(raw: Any, item: str) -> Any:
