@@ -1,11 +1,13 @@
 """Stored assessments, follow-ups and their audit trail. The only package that talks SQL.
 
 - `schema`: the tables, the compact summary, the query filters and the ordered migrations;
+- `connection`: opening the database and turning its errors into StoreErrors;
 - `database`: the Store (open, save, list, follow up, purge);
 - `summaries`: what the cohort report reads, and the counts the database makes of it.
 """
 
-from troubleshoot.store.database import APP_NAME, FollowUp, Store, Stored, default_url
+from troubleshoot.store.connection import APP_NAME, default_url
+from troubleshoot.store.database import FollowUp, Store, Stored
 from troubleshoot.store.schema import (
     MIGRATIONS,
     Filters,

@@ -8,17 +8,16 @@ stored as naive UTC.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from troubleshoot.errors import RecordRefusedError, StoreError
+from troubleshoot.errors import StoreError
+from troubleshoot.store.connection import Guard, cannot_open, create_engine, default_url
 from troubleshoot.store.schema import (
     MIGRATIONS,
     NO_FILTERS,
@@ -34,17 +33,6 @@ from troubleshoot.store.schema import (
     utc_now,
 )
 from troubleshoot.store.summaries import Summaries
-
-APP_NAME = "troubleshoot"
-
-
-def default_url() -> str:
-    """TROUBLESHOOT_DB, else an SQLite file in the user data directory."""
-    if url := os.environ.get("TROUBLESHOOT_DB"):
-        return url
-    from platformdirs import user_data_dir
-
-    return f"sqlite:///{Path(user_data_dir(APP_NAME)) / 'assessments.db'}"
 
 
 @dataclass(frozen=True)
@@ -76,25 +64,6 @@ class FollowUp:
     trail: tuple[tuple[datetime, str, str], ...] = field(default=())
 
 
-def _prepare_sqlite(url: sa.URL) -> None:
-    """Create the database file (and its folder) readable by its owner only."""
-    database = url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return
-    path = Path(database).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
 class Store:
     """Assessments and follow-ups in one database; open with `Store.open(url)`."""
 
@@ -103,25 +72,13 @@ class Store:
 
     @classmethod
     def open(cls, url: str | None = None, migrate: bool = True) -> Store:
-        url = url or default_url()
-        try:
-            parsed = sa.make_url(url)
-        except sa.exc.ArgumentError as error:
-            raise StoreError(f"--db: {url!r} is not a database URL") from error
-        try:
-            if parsed.get_backend_name() == "sqlite":
-                _prepare_sqlite(parsed)
-                engine = sa.create_engine(parsed, connect_args={"timeout": 30})
-                sa.event.listen(engine, "connect", _sqlite_pragmas)
-            else:
-                engine = sa.create_engine(parsed, pool_pre_ping=True)
-            store = cls(engine)
-            if migrate:
+        engine, shown = create_engine(url or default_url())
+        store = cls(engine)
+        if migrate:
+            try:
                 store.migrate()
-        except (sa.exc.SQLAlchemyError, OSError) as error:
-            raise StoreError(
-                f"cannot open the database {parsed.render_as_string()}: {_reason(error)}"
-            ) from error
+            except (sa.exc.SQLAlchemyError, OSError) as error:
+                raise cannot_open(shown, error) from error
         return store
 
     def close(self) -> None:
@@ -333,46 +290,10 @@ class Store:
 
     # -- plumbing -------------------------------------------------------------------------------
     def _connect(self) -> Any:
-        return _Guard(self.engine.connect)
+        return Guard(self.engine.connect)
 
     def _begin(self) -> Any:
-        return _Guard(self.engine.begin)
-
-
-class _Guard:
-    """Turn database errors into one clear StoreError."""
-
-    def __init__(self, opener: Callable[[], Any]) -> None:
-        self.opener = opener
-        self.context: Any = None
-
-    def __enter__(self) -> Connection:
-        try:
-            self.context = self.opener()
-            return self.context.__enter__()  # type: ignore[no-any-return]
-        except sa.exc.SQLAlchemyError as error:
-            raise _store_error(error) from error
-
-    def __exit__(self, kind: Any, error: BaseException | None, trace: Any) -> bool:
-        try:
-            suppressed = bool(self.context.__exit__(kind, error, trace))
-        except sa.exc.SQLAlchemyError as failure:
-            raise _store_error(failure) from failure
-        # An error inside the block (the transaction is rolled back by now) is reported too.
-        if isinstance(error, sa.exc.SQLAlchemyError):
-            raise _store_error(error) from error
-        return suppressed
-
-
-def _store_error(error: sa.exc.SQLAlchemyError) -> StoreError:
-    if isinstance(error, sa.exc.IntegrityError | sa.exc.DataError):
-        return RecordRefusedError(f"the database refused the record: {_reason(error)}")
-    return StoreError(f"database error: {_reason(error)}")
-
-
-def _reason(error: BaseException) -> str:
-    original = getattr(error, "orig", None) or error
-    return str(original).splitlines()[0][:200] if str(original) else type(error).__name__
+        return Guard(self.engine.begin)
 
 
 def _stored(row: Any) -> Stored:

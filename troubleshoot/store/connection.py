@@ -1,0 +1,103 @@
+"""Opening the database, and turning its errors into one clear StoreError."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from troubleshoot.errors import RecordRefusedError, StoreError
+
+APP_NAME = "troubleshoot"
+
+
+def default_url() -> str:
+    """TROUBLESHOOT_DB, else an SQLite file in the user data directory."""
+    if url := os.environ.get("TROUBLESHOOT_DB"):
+        return url
+    from platformdirs import user_data_dir
+
+    return f"sqlite:///{Path(user_data_dir(APP_NAME)) / 'assessments.db'}"
+
+
+def create_engine(url: str) -> tuple[Engine, str]:
+    """An engine for the URL (SQLite files created private, with WAL and a busy timeout), and
+    the URL as it may be shown (no password)."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise StoreError(f"--db: {url!r} is not a database URL") from error
+    shown = parsed.render_as_string()
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            _prepare_sqlite(parsed)
+            engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = sa.create_engine(parsed, pool_pre_ping=True)
+    except (sa.exc.SQLAlchemyError, OSError) as error:
+        raise cannot_open(shown, error) from error
+    return engine, shown
+
+
+def cannot_open(shown: str, error: BaseException) -> StoreError:
+    return StoreError(f"cannot open the database {shown}: {_reason(error)}")
+
+
+def _prepare_sqlite(url: sa.URL) -> None:
+    """Create the database file (and its folder) readable by its owner only."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Guard:
+    """Turn database errors into one clear StoreError."""
+
+    def __init__(self, opener: Callable[[], Any]) -> None:
+        self.opener = opener
+        self.context: Any = None
+
+    def __enter__(self) -> Connection:
+        try:
+            self.context = self.opener()
+            return self.context.__enter__()  # type: ignore[no-any-return]
+        except sa.exc.SQLAlchemyError as error:
+            raise _store_error(error) from error
+
+    def __exit__(self, kind: Any, error: BaseException | None, trace: Any) -> bool:
+        try:
+            suppressed = bool(self.context.__exit__(kind, error, trace))
+        except sa.exc.SQLAlchemyError as failure:
+            raise _store_error(failure) from failure
+        # An error inside the block (the transaction is rolled back by now) is reported too.
+        if isinstance(error, sa.exc.SQLAlchemyError):
+            raise _store_error(error) from error
+        return suppressed
+
+
+def _store_error(error: sa.exc.SQLAlchemyError) -> StoreError:
+    if isinstance(error, sa.exc.IntegrityError | sa.exc.DataError):
+        return RecordRefusedError(f"the database refused the record: {_reason(error)}")
+    return StoreError(f"database error: {_reason(error)}")
+
+
+def _reason(error: BaseException) -> str:
+    original = getattr(error, "orig", None) or error
+    return str(original).splitlines()[0][:200] if str(original) else type(error).__name__
