@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from html.parser import HTMLParser
 from pathlib import Path
@@ -218,6 +219,7 @@ def test_workstation_score_section_explains_itself(run, kb) -> None:
     result = run(answers)
     assert result.rosa is not None and result.rosa["action_level_reached"] is True
     assert result.risk["level"] == "high"
+    assert "Workstation score: 6 or more (action level 5)" in result.risk["because"]
     html = render(result, kb, "html")
     assert 'aria-labelledby="rosa-chart-title rosa-chart-desc"' in html
     assert "Monitor and telephone: incomplete" in html  # other items are unanswered
@@ -239,6 +241,25 @@ def test_risk_level_is_in_every_format(run, kb) -> None:
     assert "Risk level: Medium" in render(result, kb, "html")
     referral = run({"symptoms": ["neck_pain"], "leg_pain_weakness_tingling": "yes"})
     assert referral.risk["level"] == "referral" and referral.rosa is None
+
+
+def test_the_risk_level_says_what_put_the_person_there(run, kb) -> None:
+    medium = run({"symptoms": ["neck_pain"], "monitor_height": "too_low"})
+    assert medium.risk["because"] == [
+        "Screen height: Below my eyes (I look down, e.g. at a laptop)"
+    ]
+    for fmt in ("md", "text", "html"):
+        assert "Based on: Screen height: Below my eyes" in render(medium, kb, fmt), fmt
+    high = run({"symptoms": ["neck_pain", "wrist_pain"], "severity": {"neck_pain": 8}})
+    assert high.risk["because"] == ["Strength (Neck pain): 8/10"]
+    referral = run({"leg_pain_weakness_tingling": "yes"})
+    assert len(referral.risk["because"]) == 1 and referral.risk["because"][0].endswith(": yes")
+    low = run({"symptoms": ["none"]})
+    assert low.risk["level"] == "low" and low.risk["because"] == []
+    assert "Based on" not in render(low, kb, "md")
+    # A result stored before reasons were recorded still renders.
+    old = dataclasses.replace(medium, risk={k: v for k, v in medium.risk.items() if k != "because"})
+    assert "Based on" not in render(old, kb, "md")
 
 
 def test_unsure_duration_is_not_shown_as_a_duration(run, kb) -> None:

@@ -188,12 +188,39 @@ class _Builder:
             else (),
         )
 
-    def _risk(self) -> dict[str, str]:
-        found = {d.id for d in self.ev.of_kind("risk")}
+    def _risk(self) -> dict[str, Any]:
+        """The first level that holds, and what in this person's answers put them there."""
+        drawn = self.ev.of_kind("risk")
         for level in self.kb.risk_levels:
-            if level.id in found:
-                return {"level": level.id, "name": level.name, "description": level.description}
-        return {"level": "unknown", "name": "Unknown", "description": "No risk level applied."}
+            for_level = [d for d in drawn if d.id == level.id]
+            if not for_level:
+                continue
+            reasons: list[str] = []
+            if level.id != "low":  # "low" rests on the cleared screen alone: nothing to add
+                reasons = [
+                    b.text for d in for_level for b in self.because(d.key, frozenset({"symptoms"}))
+                ]
+            workstation = self.workstation
+            if workstation is not None and any(
+                key[0] == "rosa" for d in for_level for key in d.derived_from
+            ):
+                low = workstation.final_range[0]
+                shown = f"{low}" if workstation.final == low else f"{low} or more"
+                reasons.append(
+                    f"Workstation score: {shown} (action level {workstation.action_level})"
+                )
+            return {
+                "level": level.id,
+                "name": level.name,
+                "description": level.description,
+                "because": list(dict.fromkeys(reasons)),
+            }
+        return {
+            "level": "unknown",
+            "name": "Unknown",
+            "description": "No risk level applied.",
+            "because": [],
+        }
 
     def _rosa(self) -> dict[str, Any] | None:
         if self.kb.rosa is None or self.workstation is None or not self.workstation.answered:

@@ -158,7 +158,7 @@ class Result:
     habits: tuple[HabitItem, ...]
     emergency: dict[str, str]
     notice: str
-    risk: dict[str, str]
+    risk: dict[str, Any]  # level, name, description, because (what put the person there)
     rosa: dict[str, Any] | None
     answers: dict[str, Any]
     rules_fired: tuple[str, ...]
