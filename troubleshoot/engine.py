@@ -105,7 +105,7 @@ class Engine:
         self._asserted: list[str] = []  # encoded facts the session holds, in assertion order
         self._state_handle: int | None = None  # the session's place in the C engine
         # Every rule that tests an absence waits for the phase fact (see rulebook), so the
-        # session can be emptied by retracting the phase first (see _empty_session).
+        # session can be emptied by retracting the phase first (see _clear_session).
         self._retractable = all(rule.final for rule in self.rules if rule.unless)
 
     def _is_consumed(self, then: Conclusion) -> bool:
@@ -265,10 +265,6 @@ class Engine:
             self._encoded[key] = text
         return text
 
-    # The library's Python host runs each action through a Closure, a Promise and a JSON
-    # round trip of the session state, and swallows action errors. The engine talks to the
-    # C engine directly instead: same calls in the same order, a fraction of the overhead
-    # (measured in benchmarks/), and an action error stops the assessment at once.
     def _post(self, encoded: str) -> None:
         """Assert one (encoded) fact; the actions it queues run in `_run_actions`."""
         code, self._state_handle = durable_core.assert_fact(self._handle, encoded)
@@ -281,6 +277,10 @@ class Engine:
         else:
             raise EngineError(f"durable_rules did not take the fact (code {code})")
 
+    # The library's Python host runs each action through a Closure, a Promise and a JSON
+    # round trip of the session state, and swallows action errors. The engine talks to the
+    # C engine directly instead: same calls in the same order, a fraction of the overhead
+    # (measured in benchmarks/), and an action error stops the assessment at once.
     def _run_actions(self) -> None:
         """Run every queued action, and those they queue, to the end."""
         if self._state_handle is None:
@@ -361,7 +361,7 @@ class Engine:
 
     def _assert_derived(self, encoded: str) -> None:
         """Assert a fact drawn by a rule, from inside its action: the C engine queues the
-        actions it triggers, and `_post` runs them before it returns."""
+        actions it triggers, and `_run_actions` runs them before it returns."""
         code, _ = durable_core.assert_fact(self._handle, encoded)
         if code == _HANDLED:
             self._asserted.append(encoded)
@@ -374,5 +374,5 @@ class Engine:
 
 
 def _not_dispatched_by_the_host(context: Any) -> None:
-    """durable_rules wants a `run` per rule; the engine runs actions itself (see _post)."""
+    """durable_rules wants a `run` per rule; the engine runs actions itself (see _run_actions)."""
     raise EngineError("a rule action was dispatched by durable_rules' own host")
