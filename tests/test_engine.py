@@ -227,3 +227,59 @@ def test_a_fact_asserted_twice_is_an_error_that_leaves_the_engine_healthy(
         assert engine._host.get_facts(RULESET, SESSION) == []
     monkeypatch.undo()
     assert engine.evaluate(answers).conclusions.keys() == expected.conclusions.keys()
+
+
+class _InterruptingCore:
+    """The engine's C module, with a Ctrl-C raised at the n-th call of one function."""
+
+    def __init__(self, core: object, function: str, at: int) -> None:
+        self.core, self.function, self.at, self.calls = core, function, at, 0
+
+    def __getattr__(self, name: str) -> object:
+        real = getattr(self.core, name)
+        if name != self.function:
+            return real
+
+        def interrupted(*args: object) -> object:
+            self.calls += 1
+            if self.calls == self.at:
+                raise KeyboardInterrupt
+            return real(*args)
+
+        return interrupted
+
+
+@pytest.mark.parametrize("where", ["action", "completing", "retracting"])
+def test_ctrl_c_anywhere_leaves_the_engine_as_good_as_new(
+    kb: KnowledgeBase, clear_screen, monkeypatch, where: str
+) -> None:
+    """A long-lived process that catches Ctrl-C keeps using the same (cached) engine: the next
+    assessment must see nothing of the interrupted one, at once."""
+    import troubleshoot.engine as engine_module
+
+    engine = Engine(kb)
+    answers = {**clear_screen, "symptoms": ["neck_ache_one_side"], "monitor_height": "too_low"}
+    expected = engine.evaluate(answers)
+    unscreened = {"symptoms": ["eye_strain"]}  # no warning-sign answers at all
+    fresh = Engine(kb).evaluate(unscreened)
+    if where == "action":
+        fire = engine_module.Run.fire
+        calls = iter(range(1000))
+
+        def interrupted(self, *args):  # type: ignore[no-untyped-def]
+            if next(calls) == 2:
+                raise KeyboardInterrupt
+            return fire(self, *args)
+
+        monkeypatch.setattr("troubleshoot.evaluation.Run.fire", interrupted)
+    else:
+        function = "complete_and_start_action" if where == "completing" else "retract_fact"
+        core = _InterruptingCore(engine_module.durable_core, function, at=5)
+        monkeypatch.setattr(engine_module, "durable_core", core)
+    with pytest.raises(KeyboardInterrupt):
+        engine.evaluate(answers)
+    monkeypatch.undo()
+    got = engine.evaluate(unscreened)
+    assert got.conclusions.keys() == fresh.conclusions.keys()  # no earlier answer leaks in
+    assert engine.evaluate(answers).conclusions.keys() == expected.conclusions.keys()
+    assert engine._host.get_facts(RULESET, SESSION) == []

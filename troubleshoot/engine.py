@@ -104,6 +104,7 @@ class Engine:
         self._run: Run | None = None
         self._asserted: list[str] = []  # encoded facts the session holds, in assertion order
         self._state_handle: int | None = None  # the session's place in the C engine
+        self._action_open = False  # an action started and not yet completed
         # Every rule that tests an absence waits for the phase fact (see rulebook), so the
         # session can be emptied by retracting the phase first (see _clear_session).
         self._retractable = all(rule.final for rule in self.rules if rule.unless)
@@ -135,9 +136,10 @@ class Engine:
     def evaluate(self, answers: Answers, facts: Iterable[dict[str, Any]] = ()) -> Evaluation:
         """Run one assessment: the answers plus other input facts (e.g. the workstation score)."""
         with self._lock:
+            if self._asserted:  # an earlier clearing was interrupted (e.g. by Ctrl-C)
+                self._clear_session()
             run = Run()
             self._run = run
-            self._asserted = []
             try:
                 # Facts no rule accepts are skipped: the engine would only refuse them, at the
                 # cost of a round trip and an exception each (measured in benchmarks/).
@@ -163,6 +165,11 @@ class Engine:
         Retracting is cheaper than deleting: durable_rules allocates and clears join memory
         for every rule when it creates a session."""
         try:
+            if self._action_open and self._state_handle is not None:
+                # An action interrupted before it was completed (Ctrl-C) holds a lease that
+                # hides every queued action for a minute: give it up.
+                durable_core.abandon_action(self._handle, self._state_handle)
+                self._action_open = False
             self._complete_pending()  # left queued only by a failed assessment
             if self._retractable and self._retract_all():
                 return
@@ -180,7 +187,7 @@ class Engine:
             code, _ = durable_core.retract_fact(self._handle, text)
             if code != _HANDLED:
                 return False
-        self._asserted = []
+        self._asserted = []  # only now: interrupted before, the next assessment clears again
         # Checked once, at the end: an action queued by any retraction is still pending.
         return not self._complete_pending()
 
@@ -190,9 +197,11 @@ class Engine:
         try:
             self._complete_pending()
         finally:
-            self._state_handle = None
-            self._asserted = []
             self._host.delete_state(RULESET, SESSION)
+            # Only once it is gone: interrupted before, the next assessment clears it again.
+            self._state_handle = None
+            self._action_open = False
+            self._asserted = []
 
     def _complete_pending(self) -> bool:
         """Complete, unrun, any action the session has queued; whether there was one."""
@@ -201,9 +210,11 @@ class Engine:
         started = durable_core.start_action_for_state(self._handle, self._state_handle)
         if started is None:
             return False
+        self._action_open = True
         message = started[1]
         while message:
             message = durable_core.complete_and_start_action(self._handle, self._state_handle)
+        self._action_open = False
         return True
 
     def _inputs(self, answers: Answers, facts: Iterable[dict[str, Any]]) -> list[str]:
@@ -211,8 +222,9 @@ class Engine:
         unique: dict[str, None] = {}
         memo = self._answer_texts
         for question, value, about in answer_values(answers):
-            # The type is part of the key: 1, 1.0 and True are equal as dict keys.
-            key = (question, value, type(value), about)
+            # The type is part of the key: 1, 1.0 and True are equal as dict keys (and a
+            # float by its text: 0.0 and -0.0 are equal too).
+            key = (question, repr(value) if type(value) is float else value, type(value), about)
             if key in memo:
                 text = memo[key]
             else:
@@ -255,8 +267,8 @@ class Engine:
     def _encode(self, fact: dict[str, Any]) -> str:
         """The fact as the C engine takes it (JSON, with the session id). The same facts recur
         from one assessment to the next, so their encodings are kept (bounded)."""
-        # The value's type is part of the key: 1, 1.0 and True are equal as dict keys.
-        key = (*fact.items(), type(fact.get("v")))
+        # Each value's type and text are the key: 1, 1.0, -0.0 and True compare equal.
+        key = tuple((name, type(value), repr(value)) for name, value in fact.items())
         text = self._encoded.get(key)
         if text is None:
             text = json.dumps({**fact, "sid": SESSION}, sort_keys=True)  # one text per fact
@@ -288,19 +300,23 @@ class Engine:
         started = durable_core.start_action_for_state(self._handle, self._state_handle)
         if started is None:
             return
+        self._action_open = True
         message = started[1]  # (session state, first action); actions leave the state alone
-        failure: Exception | None = None
+        failure: BaseException | None = None
         while message:
             if failure is None:
                 try:
                     self._fire(message)
-                except Exception as error:
+                except BaseException as error:  # Ctrl-C too: the actions are completed first
                     failure = error
             # Every started action is completed, even after a failure: deleting a session
             # with actions left open can crash the C engine later. No `update_state`: the
             # actions never change the session state, so writing it back is wasted work.
             message = durable_core.complete_and_start_action(self._handle, self._state_handle)
-        if isinstance(failure, EngineError):
+        self._action_open = False
+        if isinstance(failure, EngineError) or (
+            failure is not None and not isinstance(failure, Exception)
+        ):
             raise failure
         if failure is not None:
             reason = f"{type(failure).__name__}: {failure}"
