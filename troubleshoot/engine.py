@@ -105,6 +105,7 @@ class Engine:
         self._asserted: list[str] = []  # encoded facts the session holds, in assertion order
         self._state_handle: int | None = None  # the session's place in the C engine
         self._action_open = False  # an action started and not yet completed
+        self._phase = self._encode(PHASE)
         # Every rule that tests an absence waits for the phase fact (see rulebook), so the
         # session can be emptied by retracting the phase first (see _clear_session).
         self._retractable = all(rule.final for rule in self.rules if rule.unless)
@@ -149,7 +150,7 @@ class Engine:
                 for encoded in self._inputs(answers, facts):
                     self._assert(encoded, input_fact=True)
                 self._run_actions()
-                self._assert(self._encode(PHASE), input_fact=False)
+                self._assert(self._phase)
                 self._run_actions()
             except durable_core.error as error:
                 raise EngineError(f"durable_rules failed: {error}") from error
@@ -179,7 +180,7 @@ class Engine:
 
     def _retract_all(self) -> bool:
         """Retract the session's facts; False if one is refused or an action gets queued."""
-        phase = self._encode(PHASE)
+        phase = self._phase
         # Without the phase no rule that tests an absence can match (they are all final), so
         # no retraction can queue an action.
         first = [phase] if phase in self._asserted else []
@@ -250,19 +251,21 @@ class Engine:
             for t in self._matchers.get(question, ())
         )
 
-    def _assert(self, encoded: str, input_fact: bool) -> None:
-        try:
-            self._post(encoded)
-        except durable_engine.MessageNotHandledException:
-            if not input_fact:
-                raise EngineError(
-                    f"no rule takes the fact {describe_fact(json.loads(encoded))}"
-                ) from None
-            # An answer no rule tests (e.g. a low severity): nothing to conclude from it.
-        except durable_engine.MessageObservedException:
-            raise EngineError(
-                f"the fact {describe_fact(json.loads(encoded))} was asserted twice"
-            ) from None
+    def _assert(self, encoded: str, input_fact: bool = False) -> None:
+        """Assert one (encoded) fact; the actions it queues run in `_run_actions`. Only an
+        input fact may be one no rule takes (e.g. a low severity): nothing follows from it."""
+        code, self._state_handle = durable_core.assert_fact(self._handle, encoded)
+        if code == _HANDLED:
+            self._asserted.append(encoded)
+            return
+        if code == _NOT_HANDLED and input_fact:
+            return
+        fact = describe_fact(json.loads(encoded))
+        if code == _NOT_HANDLED:
+            raise EngineError(f"no rule takes the fact {fact}")
+        if code == _OBSERVED:
+            raise EngineError(f"the fact {fact} was asserted twice")
+        raise EngineError(f"durable_rules did not take the fact {fact} (code {code})")
 
     def _encode(self, fact: dict[str, Any]) -> str:
         """The fact as the C engine takes it (JSON, with the session id). The same facts recur
@@ -276,18 +279,6 @@ class Engine:
                 self._encoded.clear()
             self._encoded[key] = text
         return text
-
-    def _post(self, encoded: str) -> None:
-        """Assert one (encoded) fact; the actions it queues run in `_run_actions`."""
-        code, self._state_handle = durable_core.assert_fact(self._handle, encoded)
-        if code == _HANDLED:
-            self._asserted.append(encoded)
-        elif code == _NOT_HANDLED:
-            raise durable_engine.MessageNotHandledException(encoded)
-        elif code == _OBSERVED:
-            raise durable_engine.MessageObservedException(encoded)
-        else:
-            raise EngineError(f"durable_rules did not take the fact (code {code})")
 
     # The library's Python host runs each action through a Closure, a Promise and a JSON
     # round trip of the session state, and swallows action errors. The engine talks to the
@@ -331,7 +322,7 @@ class Engine:
             if len(self._parsed) >= _MEMO_SIZE:  # numeric answers vary: keep it bounded
                 self._parsed.clear()
             self._parsed[message] = match
-        self._run.fire(match, self._assert_derived)
+        self._run.fire(match, self._assert)  # derived facts, from inside the action
 
     def _parse(self, message: str) -> Match:
         """What one action message says: which rules matched which facts, what the conclusions
@@ -374,19 +365,6 @@ class Engine:
             frozenset(derived_from),
             tuple(derived_facts),
         )
-
-    def _assert_derived(self, encoded: str) -> None:
-        """Assert a fact drawn by a rule, from inside its action: the C engine queues the
-        actions it triggers, and `_run_actions` runs them before it returns."""
-        code, _ = durable_core.assert_fact(self._handle, encoded)
-        if code == _HANDLED:
-            self._asserted.append(encoded)
-        if code == _OBSERVED:
-            raise EngineError(f"the fact {describe_fact(json.loads(encoded))} was asserted twice")
-        if code != _HANDLED:
-            raise EngineError(
-                f"no rule takes the fact {describe_fact(json.loads(encoded))} (code {code})"
-            )
 
 
 def _not_dispatched_by_the_host(context: Any) -> None:
