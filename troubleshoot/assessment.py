@@ -197,9 +197,7 @@ class _Builder:
                 continue
             reasons: list[str] = []
             if level.id != "low":  # "low" rests on the cleared screen alone: nothing to add
-                reasons = [
-                    b.text for d in for_level for b in self.because(d.key, frozenset({"symptoms"}))
-                ]
+                reasons = [b.text for d in for_level for b in self.because(d.key)]
             workstation = self.workstation
             if workstation is not None and any(
                 key[0] == "rosa" for d in for_level for key in d.derived_from
