@@ -102,7 +102,7 @@ def measure(n_sets: int, seed: int, warmup: int = 50, chunk: int = 100) -> dict[
         return {"experta": f"not measured: experta cannot be imported here: {error}"}
     from run import KB, realistic
 
-    from tests.oracle import evaluate as oracle_evaluate
+    from tests.engine.oracle import evaluate as oracle_evaluate
 
     rnd = random.Random(seed)
     sets = [realistic(rnd) for _ in range(n_sets)]

@@ -24,9 +24,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from troubleshoot.conditions import AnswerMissing, AnswerTest, FactTest
-from troubleshoot.facts import answer_facts
-from troubleshoot.model import KnowledgeBase
-from troubleshoot.rulebook import Conclusion, RuleSpec, build_rulebook, same_fact_groups
+from troubleshoot.engine import Conclusion, RuleSpec, answer_facts, build_rulebook, same_fact_groups
+from troubleshoot.kb import KnowledgeBase
 
 # experta 1.9.4 (2019) and its pinned frozendict 1.2 use collections.Mapping, removed in 3.10.
 if not hasattr(collections, "Mapping"):
@@ -160,7 +159,7 @@ class ExpertaEvaluator:
 
 
 def summary(conclusions: Conclusions) -> dict[str, Any]:
-    """What the oracle decides, read from conclusions (as tests/test_oracle.py reads them)."""
+    """What the oracle decides, read from conclusions (as tests/engine/test_oracle.py does)."""
 
     def of_kind(kind: str) -> list[Key]:
         return [key for key in conclusions if key[0] == kind]

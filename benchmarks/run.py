@@ -34,19 +34,19 @@ sys.path.insert(0, str(ROOT))
 
 from experta_bench import experta_throughput  # noqa: E402
 
-from tests.oracle import evaluate as oracle_evaluate  # noqa: E402
-from troubleshoot import cohort as cohorts  # noqa: E402
-from troubleshoot.assessment import assess  # noqa: E402
-from troubleshoot.engine import Engine  # noqa: E402
-from troubleshoot.knowledge import load_knowledge_base  # noqa: E402
-from troubleshoot.report import render  # noqa: E402
+from tests.engine.oracle import evaluate as oracle_evaluate  # noqa: E402
+from troubleshoot.assess.assessment import assess  # noqa: E402
+from troubleshoot.engine.adapter import Engine  # noqa: E402
+from troubleshoot.kb.loader import load_knowledge_base  # noqa: E402
+from troubleshoot.oh import cohort as cohorts  # noqa: E402
+from troubleshoot.report.rendering import render  # noqa: E402
 
 KB = load_knowledge_base()
 
 
 def realistic(rnd: random.Random) -> dict[str, Any]:
     """An answer set like a real questionnaire's: clear screen, 0-3 symptoms, their follow-ups."""
-    from troubleshoot.questionnaire import plan
+    from troubleshoot.interview import plan
 
     answers: dict[str, Any] = {flag.id: "no" for flag in KB.red_flags}
     symptoms = rnd.sample([s.id for s in KB.symptoms], rnd.randint(0, 3))
@@ -110,7 +110,7 @@ def c_engine_floor(sets: list[dict[str, Any]]) -> float:
     it for these assessments (facts asserted and retracted, actions started and completed),
     recorded and then replayed in the same order with no Python work in between (no JSON
     decoding, no bookkeeping). No engine built on durable_rules can run these faster."""
-    import troubleshoot.engine as engine_module
+    import troubleshoot.engine.adapter as engine_module
 
     namespace = vars(engine_module)  # the C module the engine calls, swapped for a recorder
     core = namespace["durable_core"]
@@ -179,7 +179,7 @@ def memory(counts: list[int], rnd: random.Random) -> dict[str, Any]:
 
 def jobs_speedup(rows: int, rnd: random.Random) -> dict[str, Any]:
     """`batch --jobs 1` against `--jobs 2`: rows evaluated and stored in a fresh SQLite file."""
-    from troubleshoot import batch
+    from troubleshoot.oh import batch
     from troubleshoot.store import Store
 
     sets = [realistic(rnd) for _ in range(200)]

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from troubleshoot.assessment import Result, assess
-from troubleshoot.knowledge import default_rules_dir, load_knowledge_base
-from troubleshoot.model import KnowledgeBase
+from troubleshoot.assess import Result, assess
+from troubleshoot.kb import KnowledgeBase, default_rules_dir, load_knowledge_base
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"

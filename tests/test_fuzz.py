@@ -14,11 +14,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from troubleshoot import batch
-from troubleshoot.answers import read_answers_file
-from troubleshoot.assessment import assess
+from troubleshoot.assess import assess, read_answers_file
 from troubleshoot.errors import TroubleshootError
-from troubleshoot.knowledge import load_knowledge_base
+from troubleshoot.kb import load_knowledge_base
+from troubleshoot.oh import batch
 from troubleshoot.report import render
 
 KB = load_knowledge_base()
@@ -154,7 +153,7 @@ def test_fuzzed_batch_json_lines_never_crash(tmp_path: Path, lines: list[str]) -
 
 
 def test_free_text_is_escaped_and_never_evaluated(kb, tmp_path) -> None:
-    from troubleshoot import cohort as cohorts
+    from troubleshoot.oh import cohort as cohorts
     from troubleshoot.report import render_cohort
     from troubleshoot.store import Store
 

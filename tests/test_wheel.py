@@ -74,7 +74,7 @@ def test_installed_wheel_runs_an_assessment(tmp_path: Path) -> None:
     )
     assert check.returncode == 0, check.stderr
     located = subprocess.run(
-        [str(python), "-c", "import troubleshoot.knowledge as k; print(k.default_rules_dir())"],
+        [str(python), "-c", "import troubleshoot.kb.loader as k; print(k.default_rules_dir())"],
         cwd=work,
         capture_output=True,
         text=True,

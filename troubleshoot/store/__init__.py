@@ -4,6 +4,9 @@
 - `connection`: opening the database and turning its errors into StoreErrors;
 - `database`: the Store (open, save, list, follow up, purge);
 - `summaries`: what the cohort report reads, and the counts the database makes of it.
+
+May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.conditions`. Nothing else
+of the package.
 """
 
 from troubleshoot.store.connection import APP_NAME, default_url

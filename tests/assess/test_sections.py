@@ -1,0 +1,41 @@
+"""The self-help program's sections: ordered, grouped and explained as the report needs."""
+
+from __future__ import annotations
+
+from troubleshoot.assess.sections import HABIT_ORDER, LEVEL_ORDER
+
+
+def test_advice_is_most_urgent_first_and_names_every_symptom(run) -> None:
+    result = run(
+        {
+            "symptoms": ["neck_pain", "wrist_pain"],
+            "severity": {"neck_pain": 8, "wrist_pain": 9},
+            "stress_symptoms": ["chest_pain"],
+        }
+    )
+    levels = [LEVEL_ORDER[a.level] for a in result.advice]
+    assert levels == sorted(levels) and result.advice[0].level == "urgent"
+    severe = next(a for a in result.advice if a.id == "severe_symptom")
+    assert set(severe.about) == {"neck_pain", "wrist_pain"}  # one item, both symptoms
+    assert {b.about for b in severe.because} == {"neck_pain", "wrist_pain"}
+
+
+def test_a_desk_check_with_conflicting_answers_counts_as_failed(run) -> None:
+    # Wrists are a multi-answer question: straight at times and bent up at others.
+    result = run({"symptoms": ["wrist_pain"], "wrist_posture": ["straight", "bent_up"]})
+    wrists = next(c for c in result.desk_checks if c.id == "wrists_straight")
+    assert wrists.status == "failed"
+    assert any(b.answer == "bent_up" for b in wrists.because)
+
+
+def test_habits_to_work_on_come_first(run) -> None:
+    result = run({"symptoms": ["none"], "exercise_regularly": "yes", "weight_support": "yes"})
+    order = [HABIT_ORDER[h.status] for h in result.habits]
+    assert order == sorted(order)
+    assert result.habits[0].status == "focus"
+
+
+def test_stretches_say_which_symptoms_they_help(run) -> None:
+    result = run({"symptoms": ["neck_pain"]})
+    assert result.stretches
+    assert all("Neck pain" in s.helps_with for s in result.stretches if "neck" in s.regions)

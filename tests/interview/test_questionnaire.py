@@ -1,0 +1,124 @@
+"""The adaptive questionnaire: order, relevance, referral stop, back, why, invalid input."""
+
+from __future__ import annotations
+
+import pytest
+
+from troubleshoot.errors import AnswersError
+from troubleshoot.interview import Interview, parse_reply, plan, prune
+from troubleshoot.kb import KnowledgeBase
+
+
+def _ids(kb: KnowledgeBase, answers: dict) -> list[str]:
+    return [s.question.id + (f"[{s.item}]" if s.item else "") for s in plan(kb, answers)]
+
+
+def test_red_flags_come_first(kb: KnowledgeBase) -> None:
+    first = _ids(kb, {})[:4]
+    assert first == [f.id for f in kb.red_flags]
+
+
+def test_a_red_flag_stops_the_questionnaire_until_cleared(kb, clear_screen) -> None:
+    flagged = {**clear_screen, "fever_nausea_vomiting": "yes"}
+    assert _ids(kb, flagged)[-1] == "cleared_by_doctor"
+    assert "symptoms" not in _ids(kb, {**flagged, "cleared_by_doctor": "no"})
+    assert "symptoms" in _ids(kb, {**flagged, "cleared_by_doctor": "yes"})
+
+
+def test_only_follow_ups_for_reported_symptoms_are_asked(kb, clear_screen) -> None:
+    asked = _ids(kb, {**clear_screen, "symptoms": ["eye_strain"]})
+    follow_ups = [q for q in asked if kb.question[q.split("[")[0]].section == "follow_up"]
+    # The table's questions for eye strain, plus the workstation-score items for the eyes'
+    # region (monitor and telephone); the hands-free question waits for the phone answer.
+    expected = kb.questions_for_symptom["eye_strain"] | kb.rosa.questions("monitor_phone")
+    assert set(follow_ups) == expected - {"phone_hands_free_option"}
+    assert {"room_lighting", "screen_glare", "vision_breaks", "monitor_distance"} <= set(follow_ups)
+    assert "severity[eye_strain]" in asked and "duration[eye_strain]" in asked
+    order = [kb.question[q.split("[")[0]].section for q in asked]
+    sections = [s.id for s in kb.sections]
+    assert order == sorted(order, key=sections.index)
+
+
+def test_workstation_mode_asks_every_desk_question(kb, clear_screen) -> None:
+    asked = {s.question.id for s in plan(kb, {**clear_screen, "symptoms": ["none"]}, True)}
+    assert {q.id for q in kb.questions if q.section == "follow_up" and q.when is None} <= asked
+
+
+def test_prune_drops_answers_that_no_longer_apply(kb, clear_screen) -> None:
+    answers = {
+        **clear_screen,
+        "symptoms": ["neck_pain"],
+        "monitor_height": "too_low",
+        "severity": {"neck_pain": 4},
+        "room_lighting": "too_bright",
+    }
+    kept = prune(kb, answers)
+    assert "room_lighting" not in kept and kept["monitor_height"] == "too_low"
+
+
+@pytest.mark.parametrize(
+    "reply, expected", [("1", "yes"), ("Y", "yes"), ("no", "no"), ("not sure", "not_sure")]
+)
+def test_yes_no_replies(kb, reply, expected) -> None:
+    assert parse_reply(kb.question["head_tilt_habit"], reply) == expected
+
+
+def test_choice_replies_by_number_or_name(kb) -> None:
+    question = kb.question["monitor_height"]
+    assert parse_reply(question, "2") == "too_low"
+    assert parse_reply(question, "TOO_HIGH") == "too_high"
+    with pytest.raises(AnswersError):
+        parse_reply(question, "9")
+
+
+def test_multi_and_scale_replies(kb) -> None:
+    assert parse_reply(kb.question["symptoms"], "3, 11") == ["neck_pain", "eye_strain"]
+    assert parse_reply(kb.question["severity"], "7") == 7
+    for bad in ("11", "-1", "7.5", "lots"):
+        with pytest.raises(AnswersError):
+            parse_reply(kb.question["severity"], bad)
+    with pytest.raises(AnswersError):
+        parse_reply(kb.question["symptoms"], "1, 12")  # "none" with a symptom
+
+
+def _interview(kb: KnowledgeBase, replies: list[str]) -> tuple[dict, list[str]]:
+    feed = iter(replies)
+    said: list[str] = []
+    answers = Interview(kb, lambda prompt: next(feed), said.append).run()
+    return answers, said
+
+
+def test_interview_with_back_why_and_invalid_input(kb) -> None:
+    replies = ["n", "n", "n", "n",       # red flags
+               "?", "3",                 # why, then neck pain
+               "b",                      # back to the symptom list
+               "3,11",                   # neck pain and eye strain
+               "8", "eleven", "4",       # severity (an invalid reply in between)
+               "2", "5",                 # durations
+               "1", "2", "1", "2", "1",  # screen position and height, phone, glare, lighting
+               "1", "1", "3", "2",       # screen distance, papers, daily and unbroken screen time
+               "1", "1", "1",            # phone reach, daily and longest calls
+               "1",                      # vision breaks
+               "3",                      # stress level
+               "1", "1", "7", "2", ""]  # habits; weight question is optional  # fmt: skip
+    answers, said = _interview(kb, replies)
+    assert answers["symptoms"] == ["neck_pain", "eye_strain"]
+    assert answers["severity"] == {"neck_pain": 8, "eye_strain": 4}
+    assert answers["duration"] == {"neck_pain": "1_to_4_weeks", "eye_strain": "not_sure"}
+    assert answers["monitor_height"] == "too_low"
+    assert answers["weight_support"] == "not_sure"
+    text = "\n".join(said)
+    assert "Why we ask:" in text and "(back one question)" in text
+    assert "Sorry, 'eleven' is not a valid answer" in text
+    assert "== Safety check (part 1 of 6) ==" in text
+
+
+def test_interview_ends_at_the_referral(kb) -> None:
+    answers, _ = _interview(kb, ["y", "n", "n", "n", "n"])
+    assert answers == {
+        "leg_pain_weakness_tingling": "yes",
+        "bladder_bowel_control": "no",
+        "fever_nausea_vomiting": "no",
+        "cancer_or_weight_loss": "no",
+        "cleared_by_doctor": "no",
+    }

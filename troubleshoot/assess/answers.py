@@ -1,0 +1,276 @@
+"""Answers: read an answers file and check every answer against its question.
+
+An answers file is YAML or JSON: a mapping of question id -> answer. `red_flags:` may list the
+red flags that apply (the others then count as "no"); `symptoms:` lists symptom ids. A question
+left out, or answered `not_sure`, stays unknown: nothing is ever filled in.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from troubleshoot.conditions import UNSURE, AnswerValue
+from troubleshoot.errors import AnswersError
+from troubleshoot.kb import KnowledgeBase, Question
+
+MAX_SHOWN = 60  # characters of a bad value repeated in an error message
+
+
+class _AnswersLoader(yaml.SafeLoader):
+    """Safe YAML for answers files: no duplicate keys (a repeated red flag must not silently
+    overwrite an earlier "yes"), no anchors or aliases (no expansion bombs), and YAML 1.2
+    numbers (010 is ten, 7:30 is not four hundred and fifty)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: Any = getattr(event, "start_mark", None)
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases (*name) are not allowed in answers files", mark
+            )
+        if getattr(event, "anchor", None):
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors (&name) are not allowed in answers files", mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict) or key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate or invalid key {_shown(key)}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.2 numbers: drop YAML 1.1's int and float resolvers (octal, sexagesimal), add plain ones.
+_AnswersLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, rx)
+        for tag, rx in resolvers
+        if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_AnswersLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
+)
+
+
+def _decimal_int(loader: _AnswersLoader, node: Any) -> int:
+    return int(loader.construct_scalar(node))  # decimal only: no octal, no sexagesimal
+
+
+_AnswersLoader.add_constructor("tag:yaml.org,2002:int", _decimal_int)
+_AnswersLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
+
+def _key(value: Any) -> str:
+    """A key as it can appear in a one-line message."""
+    if isinstance(value, str) and value.isprintable() and 0 < len(value) <= MAX_SHOWN:
+        return value
+    return _shown(value)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
+YES = {"yes", "y", "true"}
+NO = {"no", "n", "false"}
+UNSURE_WORDS = {UNSURE, "not sure", "unsure", "unknown", "prefer_not_to_say", "prefer not to say"}
+
+
+def read_answers_file(path: Path, kb: KnowledgeBase) -> dict[str, AnswerValue]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise AnswersError(f"{path}: cannot read the answers file: {reason}") from error
+    try:
+        raw = yaml.load(text, Loader=_AnswersLoader) if text.strip() else {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "syntax error"
+        raise AnswersError(f"{path}: not valid YAML or JSON{where}: {problem}") from error
+    except RecursionError as error:
+        raise AnswersError(f"{path}: the answers file is nested too deeply") from error
+    if not isinstance(raw, dict):
+        raise AnswersError(f"{path}: the answers file must be a mapping of question id -> answer")
+    return normalize_answers(raw, kb, str(path))
+
+
+def normalize_answers(
+    raw: dict[Any, Any], kb: KnowledgeBase, origin: str
+) -> dict[str, AnswerValue]:
+    """Check and normalise a mapping of answers; raise AnswersError naming origin and key."""
+    answers: dict[str, AnswerValue] = {}
+    raw = dict(raw)
+    if "red_flags" in raw:
+        answers.update(_red_flag_list(raw.pop("red_flags"), kb, origin))
+    for key, value in raw.items():
+        if not isinstance(key, str) or key not in kb.question:
+            close = difflib.get_close_matches(str(key), [*kb.question, "red_flags"], n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise AnswersError(
+                f"{origin}: {_key(key)}: "
+                f"unknown question{hint}; `troubleshoot questions` lists them all"
+            )
+        if value is None:
+            continue  # left blank: unknown
+        question = kb.question[key]
+        if key in answers and answers[key] != coerce_answer(question, value, origin, key):
+            raise AnswersError(f"{origin}: {key}: contradicts the `red_flags` list")
+        answers[key] = (
+            _per_symptom(question, value, origin)
+            if question.for_each
+            else coerce_answer(question, value, origin, key)
+        )
+    _check_per_symptom_items(answers, kb, origin)
+    return answers
+
+
+def _red_flag_list(value: Any, kb: KnowledgeBase, origin: str) -> dict[str, AnswerValue]:
+    allowed = [flag.id for flag in kb.red_flags]
+    if value is None:
+        return {}
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise AnswersError(
+            f"{origin}: red_flags: must be a list of red-flag ids (allowed: {', '.join(allowed)})"
+        )
+    for flag in value:
+        if flag not in allowed:
+            raise AnswersError(
+                f"{origin}: red_flags: unknown red flag {_shown(flag)} "
+                f"(allowed: {', '.join(allowed)})"
+            )
+    # The list answers the whole screen: the flags not listed were answered "no".
+    return {flag: "yes" if flag in value else "no" for flag in allowed}
+
+
+def allowed_values(question: Question) -> list[str]:
+    if question.type == "yes_no":
+        values = ["yes", "no"]
+    elif question.type in ("choice", "multi"):
+        values = list(question.choice_ids)
+    elif question.type == "scale":
+        values = ["a whole number from 0 to 10"]
+    else:
+        low, high = question.bounds or (-math.inf, math.inf)
+        values = [f"a number from {low:g} to {high:g}" if math.isfinite(low) else "a number"]
+    if question.allow_unsure:
+        values.append(UNSURE)
+    return values
+
+
+def _fail(origin: str, key: str, value: Any, question: Question) -> AnswersError:
+    return AnswersError(
+        f"{origin}: {key}: {_shown(value)} is not a valid answer "
+        f"(allowed: {', '.join(allowed_values(question))})"
+    )
+
+
+def coerce_answer(question: Question, value: Any, origin: str, key: str) -> AnswerValue:
+    if isinstance(value, str) and value.strip().lower() in UNSURE_WORDS:
+        if question.allow_unsure or question.optional:
+            return UNSURE
+        raise _fail(origin, key, value, question)
+    kind = question.type
+    if kind == "yes_no":
+        text = str(value).strip().lower() if isinstance(value, str | bool) else ""
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        if text in YES:
+            return "yes"
+        if text in NO:
+            return "no"
+        raise _fail(origin, key, value, question)
+    if kind == "choice":
+        if isinstance(value, str) and value in question.choice_ids:
+            return value
+        raise _fail(origin, key, value, question)
+    if kind == "multi":
+        items = value if isinstance(value, list) else [value]
+        picked: list[str] = []
+        for item in items:
+            if not isinstance(item, str) or item not in question.choice_ids:
+                raise _fail(origin, key, item, question)
+            if item not in picked:
+                picked.append(item)
+        none = question.none_choice.id if question.none_choice else None
+        if none in picked and len(picked) > 1:
+            raise AnswersError(f"{origin}: {key}: '{none}' cannot be combined with other choices")
+        return picked
+    number = _number(value)
+    if number is None:
+        raise _fail(origin, key, value, question)
+    low, high = question.bounds or (-math.inf, math.inf)
+    if not low <= number <= high or (kind == "scale" and number != int(number)):
+        raise _fail(origin, key, value, question)
+    return int(number) if number == int(number) else number
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        if isinstance(value, int | float):
+            return float(value) if math.isfinite(value) else None
+        if isinstance(value, str) and len(value) <= 30:
+            parsed = float(value.strip())
+            return parsed if math.isfinite(parsed) else None
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+def _per_symptom(question: Question, value: Any, origin: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise AnswersError(
+            f"{origin}: {question.id}: must be a mapping of symptom id -> answer "
+            f"(for example {question.id}: {{neck_pain: ...}})"
+        )
+    return {
+        str(item): coerce_answer(question, answer, origin, f"{question.id}.{_key(item)}")
+        for item, answer in value.items()
+        if answer is not None
+    }
+
+
+def _check_per_symptom_items(
+    answers: dict[str, AnswerValue], kb: KnowledgeBase, origin: str
+) -> None:
+    reported = answers.get("symptoms")
+    reported_ids = set(reported) if isinstance(reported, list) else set()
+    for question in kb.questions:
+        value = answers.get(question.id)
+        if not question.for_each or not isinstance(value, dict):
+            continue
+        for item in value:
+            if item not in kb.symptom:
+                raise AnswersError(
+                    f"{origin}: {question.id}.{_key(item)}: unknown symptom "
+                    f"(allowed: {', '.join(kb.symptom)})"
+                )
+            if item not in reported_ids:
+                raise AnswersError(
+                    f"{origin}: {question.id}.{_key(item)}: {_shown(item)} is not listed under "
+                    "`symptoms`"
+                )

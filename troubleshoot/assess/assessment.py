@@ -1,0 +1,335 @@
+"""Assess answers: compute the workstation score, run the engine, and build the ordered,
+explained result (troubleshoot.assess.result) from its conclusions."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import asdict
+from functools import lru_cache
+from typing import Any
+
+from troubleshoot import __version__
+from troubleshoot.assess import sections
+from troubleshoot.assess.result import (
+    SCHEMA_VERSION,
+    Because,
+    CauseItem,
+    Finding,
+    RedFlagItem,
+    Referral,
+    Reported,
+    Result,
+    SolutionItem,
+    TechniqueItem,
+)
+from troubleshoot.assess.sections import source
+from troubleshoot.assess.workstation import workstation_result
+from troubleshoot.conditions import UNSURE, Answers, holds, questions_used
+from troubleshoot.engine import AnswerRef, Derived, Engine, Evaluation, Key
+from troubleshoot.errors import OptionError
+from troubleshoot.kb import KnowledgeBase
+from troubleshoot.rosa import RosaScore, score
+
+DEFAULT_EMERGENCY_NUMBER = "911"
+STATUS_ORDER = {"likely": 0, "possible": 1, "general": 2}
+EMERGENCY_NUMBER = re.compile(r"(?=.*[0-9])[0-9+()#* -]{1,20}")
+
+
+def applicable(kb: KnowledgeBase, answers: Answers) -> tuple[Answers, tuple[str, ...]]:
+    """Set aside desk answers that cannot apply given the person's other answers (armrest height
+    for a chair without armrests). Only follow-up questions: a safety-relevant answer, such as
+    chest pain, is never set aside."""
+    ignored = []
+    for question in kb.questions:
+        if question.section != "follow_up" or question.when is None or question.id not in answers:
+            continue
+        needed = questions_used(question.when)
+        decided = all(answers.get(q) not in (None, UNSURE) for q in needed)
+        if decided and not holds(question.when, answers, frozenset()):
+            ignored.append(question.id)
+    return {k: v for k, v in answers.items() if k not in ignored}, tuple(ignored)
+
+
+@lru_cache(maxsize=4)
+def engine_for(kb: KnowledgeBase) -> Engine:
+    return Engine(kb)
+
+
+def assess(
+    kb: KnowledgeBase,
+    answers: Answers,
+    emergency_number: str = DEFAULT_EMERGENCY_NUMBER,
+    explain: bool = False,
+) -> Result:
+    """Evaluate validated answers and build the result."""
+    if not EMERGENCY_NUMBER.fullmatch(emergency_number.strip()):
+        raise OptionError(
+            f"--emergency-number: {emergency_number[:30]!r} is not a phone number "
+            "(digits, spaces, +, -, (, ), * or #; at most 20 characters)"
+        )
+    emergency_number = emergency_number.strip()
+    answers, ignored = applicable(kb, answers)
+    workstation = score(kb.rosa, answers) if kb.rosa else None
+    # The workstation score is computed here, once; the rules see its outcome as a fact.
+    facts = (
+        [{"t": "rosa", "n": "action_level"}]
+        if workstation and workstation.action_level_reached
+        else []
+    )
+    evaluation = engine_for(kb).evaluate(answers, facts)
+    result = _Builder(kb, answers, evaluation, emergency_number, workstation).build(explain)
+    return dataclasses.replace(result, ignored_answers=ignored)
+
+
+class _Builder:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        answers: Answers,
+        evaluation: Evaluation,
+        number: str,
+        workstation: RosaScore | None,
+    ) -> None:
+        self.workstation = workstation
+        self.kb = kb
+        self.answers = answers
+        self.ev = evaluation
+        self.number = number
+
+    def fill(self, text: str) -> str:
+        return text.replace("{number}", self.number)
+
+    def because(
+        self, key: Key, skip: frozenset[str] = frozenset({"symptoms"})
+    ) -> tuple[Because, ...]:
+        return tuple(self._because(ref) for ref in self.ev.because(key) if ref.question not in skip)
+
+    def _because(self, ref: AnswerRef) -> Because:
+        question = self.kb.question[ref.question]
+        answer = question.choice_label(ref.value) if isinstance(ref.value, str) else ref.value
+        if question.type == "scale":
+            answer = f"{ref.value}/10"
+        about = f" ({self.kb.symptom[ref.about].name})" if ref.about in self.kb.symptom else ""
+        return Because(ref.question, ref.value, ref.about, f"{question.label}{about}: {answer}")
+
+    def build(self, explain: bool) -> Result:
+        program_open = bool(self.ev.of_kind("program"))
+        red_flags = self.ev.of_kind("red_flag")
+        state = "open" if program_open else "referral" if red_flags else "screen_incomplete"
+        notes = self.kb.statements
+        cleared = self.answers.get("cleared_by_doctor")
+        screen_complete = all(self.answers.get(f.id) in ("yes", "no") for f in self.kb.red_flags)
+        # Cleared for the sign reported, but a sign left unanswered may need a doctor too.
+        referral_note = (
+            "referral" if screen_complete or cleared != "yes" else "cleared_screen_incomplete"
+        )
+        message = {
+            "open": notes["cleared_reminder"].text if red_flags else "",
+            "referral": notes[referral_note].text,
+            "screen_incomplete": notes["screen_incomplete"].text,
+        }[state]
+        referral = Referral(
+            required=state == "referral",
+            red_flags=tuple(
+                RedFlagItem(f.id, f.text, source(f.source))
+                for f in self.kb.red_flags
+                if any(d.id == f.id for d in red_flags)
+            ),
+            cleared_by_doctor=None if cleared in (None, UNSURE) else cleared == "yes",
+            screen_complete=screen_complete,
+            message=message,
+        )
+        reported = self._reported() if program_open else ()
+        emergency = notes["emergency"]
+        return Result(
+            schema_version=SCHEMA_VERSION,
+            tool_version=__version__,
+            kb_version=self.kb.version,
+            program=state,
+            referral=referral,
+            reported=reported,
+            regions=tuple(
+                r.id for r in self.kb.regions if any(r.id in rep.regions for rep in reported)
+            ),
+            advice=sections.advice(self),
+            findings=tuple(self._finding(d) for d in self._in_kb_order("symptom", self.kb.symptom)),
+            desk_checks=sections.desk_checks(self),
+            stretches=sections.stretches(self),
+            break_plan=sections.break_plan(self) if self.ev.of_kind("break_plan") else None,
+            posture=tuple(
+                asdict(p)
+                for p in self.kb.posture
+                if any(d.id == p.id for d in self.ev.of_kind("posture"))
+            ),
+            stress=sections.stress(self),
+            techniques=tuple(
+                TechniqueItem(t.id, t.name, t.summary, t.steps, t.caution, source(t.source))
+                for t in self.kb.techniques
+                if any(d.id == t.id for d in self.ev.of_kind("technique"))
+            ),
+            habits=sections.habits(self),
+            emergency={"number": self.number, "text": self.fill(emergency.text)},
+            notice=notes["not_a_diagnosis"].text,
+            risk=self._risk(),
+            rosa=self._rosa() if program_open else None,
+            answers=dict(self.answers),
+            rules_fired=tuple(self.ev.rules_fired),
+            trace=tuple(
+                {
+                    "rule": f.rule,
+                    "concluded": " ".join(p for p in f.concluded if p),
+                    "used": list(f.used),
+                    "new": f.new,
+                }
+                for f in self.ev.trace
+            )
+            if explain
+            else (),
+        )
+
+    def _risk(self) -> dict[str, Any]:
+        """The first level that holds, and what in this person's answers put them there."""
+        drawn = self.ev.of_kind("risk")
+        for level in self.kb.risk_levels:
+            for_level = [d for d in drawn if d.id == level.id]
+            if not for_level:
+                continue
+            reasons: list[str] = []
+            if level.id != "low":  # "low" rests on the cleared screen alone: nothing to add
+                reasons = [b.text for d in for_level for b in self.because(d.key)]
+            workstation = self.workstation
+            if workstation is not None and any(
+                key[0] == "rosa" for d in for_level for key in d.derived_from
+            ):
+                low = workstation.final_range[0]
+                shown = f"{low}" if workstation.final == low else f"{low} or more"
+                reasons.append(
+                    f"Workstation score: {shown} (action level {workstation.action_level})"
+                )
+            return {
+                "level": level.id,
+                "name": level.name,
+                "description": level.description,
+                "because": list(dict.fromkeys(reasons)),
+            }
+        return {
+            "level": "unknown",
+            "name": "Unknown",
+            "description": "No risk level applied.",
+            "because": [],
+        }
+
+    def _rosa(self) -> dict[str, Any] | None:
+        if self.kb.rosa is None or self.workstation is None or not self.workstation.answered:
+            return None
+        return workstation_result(self.kb, self.kb.rosa, self.workstation)
+
+    def _in_kb_order(self, kind: str, index: dict[str, Any]) -> list[Derived]:
+        order = {item_id: n for n, item_id in enumerate(index)}
+        return sorted(self.ev.of_kind(kind), key=lambda d: (order.get(d.id, 0), d.status))
+
+    def _reported(self) -> tuple[Reported, ...]:
+        result = []
+        for derived in self._in_kb_order("symptom", self.kb.symptom):
+            symptom = self.kb.symptom[derived.id]
+            severity = _per_item(self.answers.get("severity"), symptom.id)
+            duration = _per_item(self.answers.get("duration"), symptom.id)
+            duration_label = (
+                self.kb.question["duration"].choice_label(duration)
+                if isinstance(duration, str)
+                and duration != UNSURE
+                and "duration" in self.kb.question
+                else None
+            )
+            result.append(
+                Reported(
+                    symptom.id,
+                    symptom.name,
+                    symptom.regions,
+                    severity if isinstance(severity, int | float) else None,
+                    duration_label,
+                )
+            )
+        return tuple(result)
+
+    def _cause(self, derived: Derived) -> CauseItem:
+        cause = self.kb.cause[derived.id]
+        unanswered: tuple[str, ...] = ()
+        if derived.status == "possible":
+            behind = self.kb.questions_behind(cause.confirmed_when) | self.kb.questions_behind(
+                cause.ruled_out_when
+            )
+            unanswered = tuple(
+                sorted(
+                    self.kb.question[q].label
+                    for q in behind
+                    if self.answers.get(q) in (None, UNSURE) and self._askable(q)
+                )
+            )
+        return CauseItem(
+            cause.id,
+            cause.text,
+            derived.status,
+            self.because(derived.key),
+            unanswered,
+            source(cause.source),
+            tuple(derived.rules),
+        )
+
+    def _askable(self, question_id: str) -> bool:
+        """Whether a question could still be asked, given the other answers."""
+        when = self.kb.question[question_id].when
+        return (
+            when is None
+            or holds(when, self.answers, frozenset())
+            or any(self.answers.get(q) in (None, UNSURE) for q in questions_used(when))
+        )
+
+    def _finding(self, symptom_fact: Derived) -> Finding:
+        symptom = self.kb.symptom[symptom_fact.id]
+        statuses = {d.id: d for d in self.ev.of_kind("cause") if d.symptom == symptom.id}
+        causes = [self._cause(statuses[c.id]) for c in symptom.causes if c.id in statuses]
+        kept = sorted(
+            (c for c in causes if c.status != "dropped"), key=lambda c: STATUS_ORDER[c.status]
+        )
+        solutions = []
+        for position, solution in enumerate(symptom.solutions):
+            derived = self.ev.conclusions.get(("solution", solution.id, "", ""))
+            if derived is None:
+                continue
+            for_causes = tuple(c.id for c in kept if c.id in solution.addresses)
+            priority = min(
+                (statuses[c].status for c in for_causes),
+                key=STATUS_ORDER.__getitem__,
+                default="general",
+            )
+            solutions.append(
+                (
+                    STATUS_ORDER[priority],
+                    position,
+                    SolutionItem(
+                        solution.id,
+                        solution.text,
+                        priority,
+                        for_causes,
+                        self.because(derived.key),
+                        solution.stretches,
+                        source(solution.source),
+                        tuple(derived.rules),
+                    ),
+                )
+            )
+        return Finding(
+            symptom.id,
+            symptom.name,
+            symptom.regions,
+            tuple(kept),
+            tuple(c for c in causes if c.status == "dropped"),
+            tuple(item for _, _, item in sorted(solutions, key=lambda s: (s[0], s[1]))),
+            source(symptom.source),
+        )
+
+
+def _per_item(raw: Any, item: str) -> Any:
+    return raw.get(item) if isinstance(raw, dict) else None

@@ -1,0 +1,157 @@
+"""The self-help program's sections of a result: advice, desk checks, stretches, the break
+plan, the stress plan and healthy habits, each built from the engine's conclusions in the
+knowledge base's order, with the answers each rests on."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, Protocol
+
+from troubleshoot.assess.result import (
+    AdviceItem,
+    Because,
+    CheckItem,
+    HabitItem,
+    Source,
+    StretchItem,
+)
+from troubleshoot.engine import Derived, Evaluation, Key
+from troubleshoot.kb import KnowledgeBase, SourceRef
+
+LEVEL_ORDER = {"urgent": 0, "doctor": 1, "info": 2}
+HABIT_ORDER = {"focus": 0, "general": 1, "keep_up": 2}
+
+
+class Explains(Protocol):
+    """What the sections need from the result being built (see assessment._Builder)."""
+
+    kb: KnowledgeBase
+    ev: Evaluation
+
+    def fill(self, text: str) -> str: ...
+
+    def because(self, key: Key, skip: frozenset[str] = ...) -> tuple[Because, ...]: ...
+
+
+def source(ref: SourceRef) -> Source:
+    return Source(ref.file, ref.section)
+
+
+def advice(built: Explains) -> tuple[AdviceItem, ...]:
+    """One item per advice, naming every symptom it was drawn for."""
+    grouped: dict[str, list[Derived]] = {}
+    for derived in built.ev.of_kind("advice"):
+        grouped.setdefault(derived.id, []).append(derived)
+    items = []
+    for advice in built.kb.advice:
+        drawn = grouped.get(advice.id)
+        if not drawn:
+            continue
+        about = tuple(s.id for s in built.kb.symptoms if any(d.about == s.id for d in drawn))
+        because = sorted(
+            {b for d in drawn for b in built.because(d.key, frozenset())},
+            key=lambda b: (b.question, b.about, str(b.answer)),
+        )
+        items.append(
+            AdviceItem(
+                advice.id,
+                advice.level,
+                advice.scope,
+                built.fill(advice.text),
+                about,
+                tuple(built.kb.symptom[s].name for s in about),
+                tuple(because),
+                source(advice.source),
+            )
+        )
+    return tuple(sorted(items, key=lambda a: LEVEL_ORDER[a.level]))
+
+
+def desk_checks(built: Explains) -> tuple[CheckItem, ...]:
+    statuses: dict[str, Derived] = {}
+    for derived in built.ev.of_kind("check"):
+        if derived.status == "failed" or derived.id not in statuses:
+            statuses[derived.id] = derived  # conflicting answers: the failure wins
+    return tuple(
+        CheckItem(
+            c.id,
+            c.area,
+            statuses[c.id].status,
+            c.guidance,
+            built.because(statuses[c.id].key),
+            source(c.source),
+        )
+        for c in built.kb.checks
+        if c.id in statuses
+    )
+
+
+def stretches(built: Explains) -> tuple[StretchItem, ...]:
+    found = {d.id: d for d in built.ev.of_kind("stretch")}
+    items = []
+    for stretch in built.kb.stretches:
+        if stretch.id not in found:
+            continue
+        helps = []
+        for kind, item_id, _, _ in sorted(found[stretch.id].derived_from):
+            name = (
+                built.kb.symptom[item_id].name
+                if kind == "symptom"
+                else built.kb.symptom[built.kb.solution[item_id].symptom].name
+            )
+            if name not in helps:
+                helps.append(name)
+        items.append(
+            StretchItem(
+                stretch.id,
+                stretch.name,
+                stretch.regions,
+                stretch.steps,
+                stretch.caution,
+                tuple(helps),
+                source(stretch.source),
+            )
+        )
+    return tuple(items)
+
+
+def break_plan(built: Explains) -> dict[str, Any]:
+    plan = built.kb.break_plan
+    return {
+        "summary": plan.summary,
+        "move_every_minutes": list(plan.move_every_minutes),
+        "movement_ideas": [idea.text for idea in plan.movement_ideas],
+        "vision_break_minutes": plan.vision_break_minutes,
+        "vision_break_text": plan.vision_break_text,
+        "stretch_tips": built.kb.notes["stretch_tips"].text,
+        "strategies": [s.text for s in built.kb.strategies],
+        "source": asdict(source(plan.source)),
+    }
+
+
+def stress(built: Explains) -> dict[str, Any] | None:
+    if not built.ev.of_kind("technique"):
+        return None
+    factors = built.ev.of_kind("factor")
+    return {
+        "intro": built.kb.notes["stress_plan"].text,
+        "relaxation_response": built.kb.notes["relaxation_response"].text,
+        "because": [asdict(b) for d in factors for b in built.because(d.key)],
+    }
+
+
+def habits(built: Explains) -> tuple[HabitItem, ...]:
+    found = {d.id: d for d in built.ev.of_kind("habit")}
+    items = [
+        HabitItem(
+            h.id,
+            h.name,
+            h.advice,
+            found[h.id].status,
+            built.because(found[h.id].key),
+            source(h.source),
+        )
+        for h in built.kb.habits
+        if h.id in found
+    ]
+    return tuple(sorted(items, key=lambda h: HABIT_ORDER[h.status]))

@@ -1,0 +1,123 @@
+"""The `batch` command: many survey rows evaluated at once, with a progress bar. Thin: parse,
+call troubleshoot.oh.batch, print, set the exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from troubleshoot.cli.common import STAFF, DbOption, RulesOption, app, fail
+from troubleshoot.errors import TroubleshootError
+
+
+@app.command(rich_help_panel=STAFF)
+def batch(
+    file: Annotated[Path, typer.Argument(help="Survey rows: .csv, or .jsonl (JSON Lines).")],
+    map_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--map",
+            help="YAML mapping of the survey's column names and answer labels.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write results as JSON Lines here instead of storing them.",
+            show_default=False,
+        ),
+    ] = None,
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors",
+            help="Where rejected rows go (default: FILE.errors.csv).",
+            show_default=False,
+        ),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", min=1, max=64, help="Worker processes (one rule engine each).")
+    ] = 1,
+    emergency_number: Annotated[
+        str, typer.Option("--emergency-number", envvar="TROUBLESHOOT_EMERGENCY_NUMBER")
+    ] = "911",
+    db: DbOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Evaluate many survey rows (CSV or JSON Lines) at once and store the results.
+
+    Bad rows are reported and never stop the batch; re-running the same file stores nothing
+    twice. Exit code 1 if any row was rejected."""
+    from troubleshoot.files import write_file
+    from troubleshoot.oh import batch as batches
+    from troubleshoot.store import Store, default_url
+
+    try:
+        mapping = batches.read_mapping(map_file) if map_file else batches.Mapping()
+        rows = list(batches.read_rows(file))
+        known: set[str] = set()
+        if out is None:
+            store = Store.open(db)  # opened (and migrated) here, before the workers start
+            known = store.known_keys([row.key for row in rows])
+            store.close()
+        todo = [row for row in rows if row.key not in known]
+        settings = batches.Settings(
+            str(rules) if rules else None, emergency_number, None if out else (db or default_url())
+        )
+        try:
+            with _progress() as progress:
+                task = progress.add_task("Evaluating", total=len(todo))
+                done = batches.run(
+                    todo, mapping, str(file), jobs, settings, lambda: progress.advance(task)
+                )
+        except KeyboardInterrupt:
+            typer.echo(
+                batches.INTERRUPTED if out is None else "Interrupted: nothing written.", err=True
+            )
+            raise typer.Exit(130) from None
+        if out is not None:
+            write_file("".join(done.lines), out)
+        errors_path = errors or file.with_name(file.name + ".errors.csv")
+        if done.rejected:
+            batches.write_errors(errors_path, done.rejected)
+        typer.echo(
+            batches.summary(
+                len(rows), done.evaluated, done.stored, len(known), len(done.rejected), errors_path
+            ),
+            err=True,
+        )
+        if done.rejected:
+            raise typer.Exit(1)
+    except TroubleshootError as error:
+        fail(error)
+
+
+def _progress() -> Any:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            return Text(f"{task.speed or 0:.0f} rows/s")
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        Rate(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )

@@ -1,0 +1,16 @@
+"""The entry point: every command group registers itself on the shared app when imported here,
+in the order `--help` lists them."""
+
+from __future__ import annotations
+
+# isort: off
+from troubleshoot.cli import assess, knowledge, batch, staff, followup  # noqa: F401
+
+# isort: on
+from troubleshoot.cli.common import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    app(prog_name="troubleshoot")

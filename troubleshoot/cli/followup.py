@@ -1,0 +1,75 @@
+"""`troubleshoot followup`: the follow-ups opened by referrals, high risk and failed desk
+checks, and their audit trail. Thin: parse, call the store, print, set the exit code."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from troubleshoot.cli.common import STAFF, DbOption, app, fail
+from troubleshoot.errors import TroubleshootError
+
+followup_app = typer.Typer(
+    help="Follow-up actions opened by referrals, high risk and failed "
+    "desk checks, with their audit trail.",
+    no_args_is_help=True,
+)
+app.add_typer(followup_app, name="followup", rich_help_panel=STAFF)
+
+
+@followup_app.command("list")
+def followup_list(
+    all_: Annotated[bool, typer.Option("--all", help="Closed ones too.")] = False,
+    assessment: Annotated[
+        int | None, typer.Option("--assessment", help="Only this assessment.", show_default=False)
+    ] = None,
+    trail: Annotated[bool, typer.Option("--trail", help="Show each audit trail.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List follow-ups (open ones by default)."""
+    from troubleshoot.oh import staff
+    from troubleshoot.store import Store
+
+    try:
+        items = Store.open(db).followups(status=None if all_ else "open", assessment_id=assessment)
+        typer.echo(staff.followup_listing(items), nl=False)
+        if trail:
+            for item in items:
+                typer.echo(staff.trail(item), nl=False)
+    except TroubleshootError as error:
+        fail(error)
+
+
+def _record(followup_id: int, action: str, note: str, db: str | None) -> None:
+    from troubleshoot.oh.staff import trail
+    from troubleshoot.store import Store
+
+    try:
+        if not note.strip():
+            raise TroubleshootError("--note: say what was done (the audit trail needs it)")
+        typer.echo(trail(Store.open(db).record(followup_id, action, note.strip())), nl=False)
+    except TroubleshootError as error:
+        fail(error)
+
+
+Note = Annotated[str, typer.Option("--note", help="What was done or decided.")]
+FollowupId = Annotated[int, typer.Argument(metavar="ID", help="Follow-up id.")]
+
+
+@followup_app.command("close")
+def followup_close(followup_id: FollowupId, note: Note, db: DbOption = None) -> None:
+    """Close a follow-up with a note."""
+    _record(followup_id, "close", note, db)
+
+
+@followup_app.command("note")
+def followup_note(followup_id: FollowupId, note: Note, db: DbOption = None) -> None:
+    """Add a note to a follow-up's audit trail."""
+    _record(followup_id, "note", note, db)
+
+
+@followup_app.command("reopen")
+def followup_reopen(followup_id: FollowupId, note: Note, db: DbOption = None) -> None:
+    """Reopen a closed follow-up with a note."""
+    _record(followup_id, "reopen", note, db)

@@ -1,0 +1,282 @@
+"""Commands for occupational-health staff: list, show, compare, export, purge, cohort. Thin:
+parse, call the store and the report, print, set the exit code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from troubleshoot.cli.common import STAFF, DbOption, RulesOption, app, choose_format, emit, fail
+from troubleshoot.errors import TroubleshootError
+
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+Since = Annotated[
+    datetime | None,
+    typer.Option("--since", formats=DATE_FORMATS, help="From this date (UTC).", show_default=False),
+]
+Until = Annotated[
+    datetime | None,
+    typer.Option(
+        "--until", formats=DATE_FORMATS, help="Before this date (UTC).", show_default=False
+    ),
+]
+Department = Annotated[
+    str | None, typer.Option("--department", help="Only this department.", show_default=False)
+]
+Risk = Annotated[
+    str | None,
+    typer.Option(
+        "--risk",
+        help="Only this risk level (referral, unscreened, high, medium, low).",
+        show_default=False,
+    ),
+]
+RedFlags = Annotated[bool, typer.Option("--red-flags", help="Only assessments with a red flag.")]
+
+
+def _filters(
+    since: datetime | None,
+    until: datetime | None,
+    department: str | None,
+    risk: str | None,
+    red_flags: bool,
+) -> object:
+    from troubleshoot.store import Filters
+
+    return Filters(since, until, department, risk, red_flags)
+
+
+@app.command("list", rich_help_panel=STAFF)
+def list_assessments(
+    since: Since = None,
+    until: Until = None,
+    department: Department = None,
+    risk: Risk = None,
+    red_flags: RedFlags = False,
+    db: DbOption = None,
+) -> None:
+    """List stored assessments (oldest first) with their risk level."""
+    from troubleshoot.oh.staff import listing
+    from troubleshoot.store import Store
+
+    try:
+        store = Store.open(db)
+        typer.echo(
+            listing(store.find(_filters(since, until, department, risk, red_flags))),  # type: ignore[arg-type]
+            nl=False,
+        )
+    except TroubleshootError as error:
+        fail(error)
+
+
+@app.command(rich_help_panel=STAFF)
+def show(
+    assessment_id: Annotated[int, typer.Argument(metavar="ID", help="Assessment id.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="terminal, text, md, html, json or pdf (default: "
+            "terminal, or from the -o file name).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
+    ] = None,
+    rerun: Annotated[
+        bool,
+        typer.Option(
+            "--rerun", help="Re-evaluate against the current knowledge base and show what changed."
+        ),
+    ] = False,
+    db: DbOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Re-render a stored assessment exactly as it was made (or re-run it with --rerun)."""
+    from troubleshoot.assess import assess
+    from troubleshoot.kb import load_knowledge_base
+    from troubleshoot.oh.staff import differences
+    from troubleshoot.report import FORMATS, document
+    from troubleshoot.store import Store
+
+    try:
+        chosen = choose_format(fmt, output, "terminal", FORMATS)
+        stored = Store.open(db).get(assessment_id)
+        kb = load_knowledge_base(rules)
+        if rerun:
+            fresh = assess(
+                kb, stored.answers, emergency_number=stored.result["emergency"]["number"]
+            ).to_dict()
+            changes = differences(stored.result, fresh)
+            typer.echo(
+                f"Assessment {assessment_id}: knowledge base {stored.kb_version} -> {kb.version}"
+            )
+            typer.echo("\n".join(changes) if changes else "No change in any conclusion.")
+            return
+        emit(document(stored.result, kb, chosen), chosen, output)
+    except TroubleshootError as error:
+        fail(error)
+
+
+@app.command(rich_help_panel=STAFF)
+def compare(
+    first: Annotated[
+        int | None, typer.Argument(metavar="[ID1]", help="Earlier assessment.", show_default=False)
+    ] = None,
+    second: Annotated[
+        int | None, typer.Argument(metavar="[ID2]", help="Later assessment.", show_default=False)
+    ] = None,
+    respondent: Annotated[
+        str | None,
+        typer.Option(
+            "--respondent",
+            help="Compare this person's first and latest assessments.",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Before and after: symptom strength, resolved and new problems, risk and workstation score."""
+    from troubleshoot.oh.staff import comparison
+    from troubleshoot.store import Filters, Store
+
+    try:
+        store = Store.open(db)
+        if respondent:
+            found = store.find(Filters(respondent=respondent))
+            if len(found) < 2:
+                raise TroubleshootError(
+                    f"--respondent: {respondent!r} has {len(found)} stored "
+                    "assessment(s); two are needed to compare"
+                )
+            before, after = found[0], found[-1]
+        elif first is not None and second is not None:
+            before, after = store.get(first), store.get(second)
+        else:
+            raise TroubleshootError("give two assessment ids, or --respondent")
+        typer.echo(comparison(before, after), nl=False)
+    except TroubleshootError as error:
+        fail(error)
+
+
+@app.command(rich_help_panel=STAFF)
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    department: Department = None,
+    risk: Risk = None,
+    red_flags: RedFlags = False,
+    db: DbOption = None,
+) -> None:
+    """Export stored assessments, one flat row each (answers and conclusions)."""
+    from troubleshoot.files import write_file
+    from troubleshoot.oh.staff import export as export_rows
+    from troubleshoot.store import Store
+
+    try:
+        fmt = choose_format(fmt, output, "csv", ("csv", "jsonl"))
+        store = Store.open(db)
+        text = export_rows(store.iterate(_filters(since, until, department, risk, red_flags)), fmt)  # type: ignore[arg-type]
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            write_file(text, output)
+            typer.echo(f"Exported to {output}", err=True)
+    except TroubleshootError as error:
+        fail(error)
+
+
+@app.command(rich_help_panel=STAFF)
+def purge(
+    before: Annotated[
+        datetime,
+        typer.Option(
+            "--before", formats=DATE_FORMATS, help="Delete assessments made before this date (UTC)."
+        ),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete old assessments, their follow-ups and audit trail (for retention rules)."""
+    from troubleshoot.store import Filters, Store
+
+    try:
+        store = Store.open(db)
+        count = len(store.find(Filters(until=before)))
+        if count == 0:
+            typer.echo("Nothing to delete.")
+            return
+        if not yes and not typer.confirm(
+            f"Delete {count} assessment(s) made before {before:%Y-%m-%d %H:%M} UTC?"
+        ):
+            typer.echo("Nothing deleted.")
+            raise typer.Exit(1)
+        typer.echo(f"Deleted {store.purge(before)} assessment(s).")
+    except TroubleshootError as error:
+        fail(error)
+
+
+@app.command(rich_help_panel=STAFF)
+def cohort(
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html, md, json, csv or pdf (default: html, or from the -o file name).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    department: Department = None,
+    min_group: Annotated[
+        int,
+        typer.Option(
+            "--min-group", help="Suppress every figure about fewer people than this (at least 3)."
+        ),
+    ] = 5,
+    db: DbOption = None,
+    rules: RulesOption = None,
+) -> None:
+    """Workforce report: symptoms, causes, desk problems, risk, stress, trend, follow-ups.
+
+    Prevalence by body region and symptom, departments and the follow-up queue; small groups
+    are suppressed."""
+    from troubleshoot.kb import load_knowledge_base
+    from troubleshoot.oh import cohort as cohorts
+    from troubleshoot.report import COHORT_FORMATS, render_cohort
+    from troubleshoot.store import Filters, Store, utc_now
+
+    try:
+        kb = load_knowledge_base(rules)
+        store = Store.open(db)
+        filters = Filters(since, until, department)
+        shown = {
+            "since": since.date().isoformat() if since else None,
+            "until": until.date().isoformat() if until else None,
+            "department": department,
+        }
+        built = cohorts.build(
+            kb, store.iterate_summaries(filters), store.open_followup_kinds(), min_group, shown
+        )
+        chosen = choose_format(fmt, output, "html", COHORT_FORMATS)
+        text = render_cohort(
+            built.to_dict(), cohorts.csv_rows(built), kb, chosen, f"{utc_now():%Y-%m-%d %H:%M} UTC"
+        )
+        emit(text, chosen, output)
+    except TroubleshootError as error:
+        fail(error)

@@ -1,0 +1,135 @@
+"""What an assessment concluded and why: the conclusions, what each rests on, and the trace
+of rule firings. Built by the engine as its rules fire; nothing here knows durable_rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from troubleshoot.engine.rulebook import RuleSpec
+
+Key = tuple[str, str, str, str]  # kind, id, status, about
+
+
+@dataclass(frozen=True, order=True)
+class AnswerRef:
+    """One answer a conclusion rests on."""
+
+    question: str
+    value: str | int | float
+    about: str = ""
+
+
+@dataclass(slots=True)
+class Derived:
+    """A conclusion, the rules that drew it and what it rests on."""
+
+    kind: str
+    id: str
+    status: str
+    symptom: str
+    about: str
+    rules: list[str] = field(default_factory=list)
+    # What it rests on: answers as (question, value, about), derived facts as keys.
+    answers: set[tuple[str, Any, str]] = field(default_factory=set)
+    derived_from: set[Key] = field(default_factory=set)
+
+    @property
+    def key(self) -> Key:
+        return (self.kind, self.id, self.status, self.about)
+
+
+class Firing(NamedTuple):
+    rule: str
+    concluded: Key
+    facts: tuple[Mapping[str, Any], ...]  # the matched facts (read-only: shared between runs)
+    new: bool
+
+    @property
+    def used(self) -> tuple[str, ...]:
+        """Readable descriptions of the matched facts (made only when asked for)."""
+        return tuple(describe_fact(fact) for fact in self.facts)
+
+
+class Match(NamedTuple):
+    """One rule match, worked out once (see Engine._parse): the rules it concludes for, the
+    matched facts, and what the conclusions rest on."""
+
+    rules: tuple[RuleSpec, ...]
+    facts: tuple[Mapping[str, Any], ...]
+    concludes: tuple[Key, ...]  # one per rule
+    answers: frozenset[tuple[str, Any, str]]
+    derived_from: frozenset[Key]
+    derived_facts: tuple[str | None, ...]  # encoded fact to assert if new, one per rule
+
+
+@dataclass
+class Evaluation:
+    conclusions: dict[Key, Derived]
+    trace: list[Firing]
+
+    def of_kind(self, kind: str) -> list[Derived]:
+        return [d for d in self.conclusions.values() if d.kind == kind]
+
+    def because(self, key: Key) -> list[AnswerRef]:
+        """The answers a conclusion rests on, following derived facts back to answers."""
+        seen: set[Key] = set()
+        found: set[AnswerRef] = set()
+        stack = [key]
+        while stack:
+            current = stack.pop()
+            if current in seen or current not in self.conclusions:
+                continue
+            seen.add(current)
+            derived = self.conclusions[current]
+            found |= {AnswerRef(*answer) for answer in derived.answers}
+            stack.extend(derived.derived_from)
+        return sorted(found, key=lambda ref: (ref.question, ref.about, str(ref.value)))
+
+    @property
+    def rules_fired(self) -> list[str]:
+        return list(dict.fromkeys(firing.rule for firing in self.trace))
+
+
+def describe_fact(fact: Mapping[str, Any]) -> str:
+    """A matched fact, readable."""
+    if fact.get("t") == "answer":
+        about = f"[{fact['ab']}]" if "ab" in fact else ""
+        return f"answer {fact['q']}{about} = {fact['v']}"
+    status = f" ({fact['st']})" if fact.get("st") else ""
+    return f"{fact.get('t')} {fact.get('n', '')}{status}".strip()
+
+
+class Run:
+    """The conclusions and the trace of one assessment."""
+
+    def __init__(self) -> None:
+        self.conclusions: dict[Key, Derived] = {}
+        self.trace: list[Firing] = []
+
+    def evaluation(self) -> Evaluation:
+        return Evaluation(self.conclusions, self.trace)
+
+    def fire(self, match: Match, assert_fact: Callable[[str], None]) -> None:
+        """Record the conclusions of the rules that matched; assert the new ones that other
+        rules test."""
+        rules, facts, concludes, answers, derived_from, derived_facts = match
+        conclusions = self.conclusions
+        for rule, key, derived_fact in zip(rules, concludes, derived_facts, strict=True):
+            derived = conclusions.get(key)
+            new = derived is None
+            if derived is None:
+                then = rule.then
+                derived = Derived(then.kind, then.id, then.status, then.symptom, key[3])
+                conclusions[key] = derived
+                derived.rules.append(rule.id)
+            elif rule.id not in derived.rules:
+                derived.rules.append(rule.id)
+            if answers:
+                derived.answers |= answers
+            if derived_from:
+                derived.derived_from |= derived_from
+            self.trace.append(Firing(rule.id, key, facts, new))
+            if new and derived_fact is not None:
+                assert_fact(derived_fact)

@@ -1,0 +1,313 @@
+"""The adaptive questionnaire: which questions to ask, in which order, and the interactive loop.
+
+Order: red flags (then, if one applies, whether a doctor has cleared the person; if not, the
+questionnaire ends), symptoms, strength and duration per symptom, only the follow-up questions
+the rules use for the reported symptoms, then stress and everyday health. The plan is
+recomputed from the answers after every answer, so going back and changing an answer changes
+what follows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from troubleshoot.assess import UNSURE_WORDS, allowed_values, coerce_answer
+from troubleshoot.conditions import UNSURE, AnswerValue, holds
+from troubleshoot.errors import AnswersError
+from troubleshoot.kb import KnowledgeBase, Question
+
+BACK = {"b", "back"}
+WHY = {"?", "why"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question to ask; `item` is the symptom for per-symptom questions."""
+
+    question: Question
+    item: str = ""
+
+
+def _red_flag_raised(kb: KnowledgeBase, answers: dict[str, AnswerValue]) -> bool:
+    return any(answers.get(flag.id) == "yes" for flag in kb.red_flags)
+
+
+def relevant_questions(
+    kb: KnowledgeBase, answers: dict[str, AnswerValue], workstation: bool = False
+) -> set[str]:
+    """Follow-up questions the reported symptoms need (every one with `workstation`)."""
+    reported = answers.get("symptoms")
+    needed: set[str] = set()
+    regions: set[str] = set()
+    for symptom in reported if isinstance(reported, list) else []:
+        needed |= kb.questions_for_symptom.get(symptom, frozenset())
+        regions |= set(kb.symptom[symptom].regions) if symptom in kb.symptom else set()
+    # The workstation-score items for the body regions that hurt are asked too.
+    for section in kb.rosa.sections if kb.rosa else ():
+        if regions & set(section.regions):
+            needed |= kb.rosa.questions(section.id) if kb.rosa else set()
+    if workstation:
+        needed |= {q.id for q in kb.questions if q.section == "follow_up"}
+    return needed
+
+
+def plan(
+    kb: KnowledgeBase, answers: dict[str, AnswerValue], workstation: bool = False
+) -> list[Step]:
+    """The questions to ask given the answers so far, in order."""
+    steps: list[Step] = []
+    order = {section.id: n for n, section in enumerate(kb.sections)}
+    needed = relevant_questions(kb, answers, workstation)
+    reported = answers.get("symptoms")
+    for question in sorted(kb.questions, key=lambda q: order.get(q.section, len(order))):
+        referral = _red_flag_raised(kb, answers) and answers.get("cleared_by_doctor") != "yes"
+        if question.section != "screening" and referral:
+            break  # nothing after the safety check until a doctor has cleared them
+        if question.section == "follow_up" and question.id not in needed:
+            continue
+        if question.when is not None and not holds(question.when, answers, frozenset()):
+            continue
+        if question.for_each:
+            items = [s for s in reported if s in kb.symptom] if isinstance(reported, list) else []
+            steps += [Step(question, item) for item in items]
+        else:
+            steps.append(Step(question))
+    return steps
+
+
+def _is_answered(step: Step, answers: dict[str, AnswerValue]) -> bool:
+    value = answers.get(step.question.id)
+    if step.item:
+        return isinstance(value, dict) and step.item in value
+    return step.question.id in answers
+
+
+def prune(
+    kb: KnowledgeBase, answers: dict[str, AnswerValue], workstation: bool = False
+) -> dict[str, AnswerValue]:
+    """Drop answers to questions that no longer apply (after going back and changing one)."""
+    kept: dict[str, AnswerValue] = {}
+    for step in plan(kb, answers, workstation):
+        value = answers.get(step.question.id)
+        if value is None:
+            continue
+        if step.item and isinstance(value, dict):
+            if step.item in value:
+                per_item = kept.setdefault(step.question.id, {})
+                assert isinstance(per_item, dict)
+                per_item[step.item] = value[step.item]
+        elif not step.item:
+            kept[step.question.id] = value
+    return kept
+
+
+def options(question: Question) -> list[tuple[str, str]]:
+    """(value, label) pairs shown as numbered options."""
+    if question.type == "yes_no":
+        shown = [("yes", "Yes"), ("no", "No")]
+    elif question.type in ("choice", "multi"):
+        shown = [(c.id, c.label) for c in question.choices]
+        if question.none_choice:
+            shown.append((question.none_choice.id, question.none_choice.label))
+    else:
+        shown = []
+    if question.allow_unsure and question.type in ("yes_no", "choice"):
+        shown.append((UNSURE, question.unsure_label))
+    return shown
+
+
+def parse_reply(question: Question, reply: str) -> AnswerValue:
+    """Turn typed text into an answer value; raise AnswersError with the allowed values."""
+    text = reply.strip()
+    shown = options(question)
+    unsure = text.lower() in UNSURE_WORDS or text.lower() == question.unsure_label.lower()
+    if unsure and (question.allow_unsure or question.optional):
+        return UNSURE
+    if question.type in ("yes_no", "choice"):
+        return _pick(question, text, shown)
+    if question.type == "multi":
+        parts = [part for part in text.replace(";", ",").replace(" ", ",").split(",") if part]
+        if not parts:
+            raise AnswersError("pick at least one option (numbers separated by commas)")
+        picked = [_pick(question, part, shown) for part in parts]
+        return coerce_answer(question, picked, "answer", question.id)
+    return coerce_answer(question, text, "answer", question.id)
+
+
+def _pick(question: Question, text: str, shown: list[tuple[str, str]]) -> str:
+    lowered = text.lower()
+    if re.fullmatch(r"[0-9]{1,3}", lowered) and 1 <= int(lowered) <= len(shown):
+        return shown[int(lowered) - 1][0]
+    for value, label in shown:
+        if lowered in (value.lower(), label.lower()):
+            return value
+    if question.type == "yes_no" and lowered in ("y", "n"):
+        return "yes" if lowered == "y" else "no"
+    names = ", ".join(f"{n}={value}" for n, (value, _) in enumerate(shown, start=1))
+    raise AnswersError(f"'{text}' is not one of the options ({names})")
+
+
+def stop_message(
+    kb: KnowledgeBase,
+    answers: dict[str, AnswerValue],
+    emergency_number: str,
+    draft: str | None = None,
+) -> str:
+    """What to say when the questionnaire stops early: where the draft is, and for a reported
+    red flag, the referral and the emergency statement."""
+    lines = ["", "Stopped before the end of the questionnaire; no report was made."]
+    if draft:
+        lines.append(
+            f"Your answers so far are saved in {draft}. "
+            "Run `troubleshoot assess --resume` to continue where you stopped."
+        )
+    if _red_flag_raised(kb, answers):
+        lines += [
+            kb.statements["referral"].text,
+            kb.statements["emergency"].text.replace("{number}", emergency_number),
+        ]
+    return "\n".join(lines)
+
+
+Ask = Callable[[str], str]
+Say = Callable[[str], None]
+
+
+class Interview:
+    """Asks the planned questions one by one. `ask` reads a line (EOFError ends input)."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        ask: Ask,
+        say: Say,
+        workstation: bool = False,
+        on_change: Callable[[Interview], None] | None = None,
+    ) -> None:
+        self.kb = kb
+        self.ask = ask
+        self.say = say
+        self.workstation = workstation
+        self.on_change = on_change  # called after every answer and every step back
+        self.answers: dict[str, AnswerValue] = {}
+        self.history: list[Step] = []
+
+    def restore(self, answers: dict[str, AnswerValue], history: list[tuple[str, str]]) -> None:
+        """Continue from saved answers (a draft); the next question is the first unanswered."""
+        self.answers = prune(self.kb, answers, self.workstation)
+        self.history = [
+            Step(self.kb.question[q], item) for q, item in history if q in self.kb.question
+        ]
+
+    def saved_history(self) -> list[tuple[str, str]]:
+        return [(step.question.id, step.item) for step in self.history]
+
+    def run(self) -> dict[str, AnswerValue]:
+        section = ""
+        while (step := self._next_step()) is not None:
+            if step.question.section != section:
+                section = step.question.section
+                self._header(section)
+            self._ask_step(step)
+        return prune(self.kb, self.answers, self.workstation)
+
+    def _next_step(self) -> Step | None:
+        for step in plan(self.kb, self.answers, self.workstation):
+            if not _is_answered(step, self.answers):
+                return step
+        return None
+
+    def _header(self, section_id: str) -> None:
+        sections = [s for s in self.kb.sections]
+        for number, section in enumerate(sections, start=1):
+            if section.id == section_id:
+                self.say(f"\n== {section.title} (part {number} of {len(sections)}) ==")
+                self.say(section.intro)
+
+    def _prompt_text(self, step: Step) -> str:
+        question = step.question
+        item = self.kb.symptom[step.item].name if step.item in self.kb.symptom else step.item
+        steps = plan(self.kb, self.answers, self.workstation)
+        done = sum(1 for s in steps if _is_answered(s, self.answers))
+        lines = [f"\n[{done + 1} of about {len(steps)}] {question.prompt.replace('{item}', item)}"]
+        for number, (value, label) in enumerate(options(question), start=1):
+            hint = self._regions_hint(question, value)
+            lines.append(f"  {number}) {label}{hint}")
+        if question.type == "multi":
+            lines.append("  (several numbers separated by commas)")
+        elif question.type == "scale":
+            lines.append("  (0-10" + (", or 'not sure'" if question.allow_unsure else "") + ")")
+        elif question.type == "number" and question.allow_unsure:
+            lines.append("  (a number, or 'not sure')")
+        if question.optional:
+            lines.append("  (optional: press Enter to skip)")
+        lines.append("  ? = why we ask, b = back")
+        return "\n".join(lines)
+
+    def _regions_hint(self, question: Question, value: str) -> str:
+        if question.id != "symptoms" or value not in self.kb.symptom:
+            return ""
+        names = [self.kb.region[r].name for r in self.kb.symptom[value].regions]
+        return f"  [{', '.join(names)}]"
+
+    def _ask_step(self, step: Step) -> None:
+        question = step.question
+        self.say(self._prompt_text(step))
+        while True:
+            reply = self.ask("> ").strip()
+            lowered = reply.lower()
+            if lowered in WHY:
+                self.say(f"Why we ask: {question.why}")
+                continue
+            if lowered in BACK:
+                if self._go_back():
+                    return
+                self.say("This is the first question; there is nothing to go back to.")
+                continue
+            if not reply:
+                if question.optional:
+                    self._record(step, UNSURE)
+                    return
+                self.say("Please answer (or type ? to see why we ask, b to go back).")
+                continue
+            try:
+                value = parse_reply(question, reply)
+            except AnswersError:
+                allowed = ", ".join(allowed_values(question))
+                how = "a number from the list or " if options(question) else ""
+                self.say(
+                    f"Sorry, '{reply}' is not a valid answer here. Type {how}one of: {allowed}."
+                )
+                continue
+            self._record(step, value)
+            return
+
+    def _record(self, step: Step, value: AnswerValue) -> None:
+        if step.item:
+            per_item = self.answers.setdefault(step.question.id, {})
+            assert isinstance(per_item, dict)
+            per_item[step.item] = value
+        else:
+            self.answers[step.question.id] = value
+        self.history.append(step)
+        if self.on_change:
+            self.on_change(self)
+
+    def _go_back(self) -> bool:
+        if not self.history:
+            return False
+        step = self.history.pop()
+        value = self.answers.get(step.question.id)
+        if step.item and isinstance(value, dict):
+            value.pop(step.item, None)
+            if not value:
+                del self.answers[step.question.id]
+        else:
+            self.answers.pop(step.question.id, None)
+        self.answers = prune(self.kb, self.answers, self.workstation)
+        if self.on_change:
+            self.on_change(self)
+        self.say("(back one question)")
+        return True
