@@ -25,8 +25,9 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def clear_screen(kb: KnowledgeBase) -> dict[str, str]:
-    """Every red flag answered "no"."""
-    return {flag.id: "no" for flag in kb.red_flags}
+    """Every warning sign of the safety check (the red flags and the further signs) answered
+    "no"."""
+    return {sign.id: "no" for sign in kb.signs}
 
 
 @pytest.fixture

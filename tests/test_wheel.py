@@ -43,7 +43,9 @@ def test_installed_wheel_runs_an_assessment(tmp_path: Path) -> None:
         env=env,
     )
     answers = tmp_path / "answers.yaml"
-    answers.write_text("red_flags: []\nsymptoms: [eye_strain]\nscreen_glare: yes\n")
+    answers.write_text(
+        "red_flags: []\nwarning_signs: []\nsymptoms: [eye_strain]\nscreen_glare: yes\n"
+    )
     work = tmp_path / "elsewhere"
     work.mkdir()
     done = subprocess.run(

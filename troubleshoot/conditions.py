@@ -24,6 +24,7 @@ FACT_KINDS = (
     "referral",
     "rosa",
     "program",
+    "urgency",
 )
 STATUSES = {"check": ("failed", "passed"), "cause": ("likely", "possible", "dropped")}
 
@@ -43,8 +44,10 @@ class AnswerTest:
     about: tuple[str, ...] = ()
 
     def accepts(self, value: Any) -> bool:
-        if value is None or value == UNSURE:
+        if value is None:
             return False
+        if value == UNSURE:  # "not sure" matches only a test that asks for it by name
+            return self.op in ("is", "in") and self.names_unsure
         if self.op == "is":
             return bool(value == self.value)
         if self.op == "in":
@@ -59,6 +62,11 @@ class AnswerTest:
             "lt": value < limit,
         }
         return results[self.op]
+
+    @property
+    def names_unsure(self) -> bool:
+        """Whether the test asks for "not sure" itself (a warning sign someone is unsure of)."""
+        return self.value == UNSURE if self.op == "is" else self.op == "in" and UNSURE in self.value
 
 
 @dataclass(frozen=True)
@@ -180,7 +188,8 @@ def disjuncts(condition: Condition) -> list[tuple[Atom, ...]]:
 
 
 def answer_values(answers: Answers, test: AnswerTest | AnswerMissing) -> list[Any]:
-    """The usable values an answer test looks at (one per picked choice / per symptom)."""
+    """The values an answer test looks at (one per picked choice / per symptom); "not sure"
+    is among them, and only a test that names it accepts it."""
     raw = answers.get(test.question)
     if raw is None:
         return []
@@ -188,8 +197,7 @@ def answer_values(answers: Answers, test: AnswerTest | AnswerMissing) -> list[An
         about = test.about if isinstance(test, AnswerTest) else ()
         picked = [value for item, value in raw.items() if not about or item in about]
         return [v for value in picked for v in (value if isinstance(value, list) else [value])]
-    values = raw if isinstance(raw, list) else [raw]
-    return [value for value in values if value != UNSURE]
+    return raw if isinstance(raw, list) else [raw]
 
 
 def holds(condition: Condition, answers: Answers, facts: frozenset[tuple[str, str, str]]) -> bool:

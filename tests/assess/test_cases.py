@@ -5,7 +5,11 @@ program (open | referral | screen_incomplete), likely / possible / dropped (exac
 cause ids), solutions (must all be offered), no_solutions (must not be), first_solutions
 (the finding's solutions start with these, in order, keyed by symptom), advice / techniques /
 stretches (exact sets of ids), habits (mapping id -> status), failed_checks (exact set),
-message (the id of the statement the referral section shows).
+message (the id of the statement the referral section shows), urgency (the level the report
+opens with, or null), urgency_reasons (ids of the signs and advice behind it), red_flags /
+unsure (warning signs answered yes / not sure), held_back (stretches held back), advice_urgency
+(advice id -> its urgency, exactly), both_ways (causes left possible by answers pointing both
+ways), risk (the risk level).
 """
 
 from __future__ import annotations
@@ -60,5 +64,26 @@ def test_case(case_file: Path, kb: KnowledgeBase) -> None:
     if "failed_checks" in expect:
         failed = {c.id for c in result.desk_checks if c.status == "failed"}
         assert failed == set(expect["failed_checks"])
-    # Every likely cause explains itself with at least one answer.
+    if "urgency" in expect:
+        level = result.urgency.level if result.urgency else None
+        assert level == expect["urgency"], "urgency"
+    if "urgency_reasons" in expect:
+        assert result.urgency is not None
+        assert {r.id for r in result.urgency.reasons} == set(expect["urgency_reasons"])
+    for key, found in (
+        ("red_flags", result.referral.red_flags),
+        ("unsure", result.referral.unsure),
+        ("held_back", result.held_back),
+    ):
+        if key in expect:
+            assert _ids(found) == set(expect[key]), key
+    if "advice_urgency" in expect:
+        assert {a.id: a.urgency for a in result.advice} == expect["advice_urgency"]
+    if "both_ways" in expect:
+        assert {c.id for c in causes if c.both_ways} == set(expect["both_ways"])
+    if "risk" in expect:
+        assert result.risk["level"] == expect["risk"]
+    # Every likely cause explains itself with at least one answer, and every cause left
+    # possible because the answers point both ways shows them.
     assert all(c.because for c in causes if c.status == "likely")
+    assert all(len(c.because) >= 2 for c in causes if c.both_ways)

@@ -11,7 +11,7 @@ from troubleshoot.assess import assess
 from troubleshoot.kb import load_knowledge_base
 
 KB = load_knowledge_base()
-FLAGS = [flag.id for flag in KB.red_flags]
+FLAGS = [sign.id for sign in KB.signs]  # the red flags and the further warning signs
 SYMPTOMS = [s.id for s in KB.symptoms]
 
 symptom_sets = st.lists(st.sampled_from(SYMPTOMS), unique=True, max_size=4)
@@ -50,6 +50,11 @@ def test_any_red_flag_without_clearance_gives_a_referral_and_nothing_else(
     assert not result.habits and result.break_plan is None and result.stress is None
     assert all(a.scope == "safety" for a in result.advice)
     assert result.emergency["text"]
+    # The report opens with how urgent it is: the most urgent level of the signs reported.
+    levels = {KB.sign[f].urgency for f in flags}
+    expected = min(levels, key=lambda level: KB.urgency[level].rank)
+    assert result.urgency is not None
+    assert KB.urgency[result.urgency.level].rank <= KB.urgency[expected].rank
 
 
 @settings(max_examples=60, deadline=None)
@@ -79,7 +84,9 @@ def test_severe_or_persistent_symptoms_suggest_a_doctor(run) -> None:
     advice = {a.id: a.about for a in result.advice}
     assert advice["severe_symptom"] == ("neck_pain",)
     assert advice["persistent_symptom"] == ("eye_strain",)
-    assert all(a.level == "doctor" for a in result.advice if a.id.endswith("_symptom"))
+    assert all(a.urgency == "soon" for a in result.advice if a.id.endswith("_symptom"))
+    assert result.urgency is not None and result.urgency.level == "soon"
+    assert result.program == "open"  # advice that is not a warning sign lets the program go on
 
 
 def test_chronic_back_pain_suggests_staying_active_and_relaxation(run) -> None:
@@ -99,17 +106,29 @@ def test_recurrent_back_pain_counts_as_chronic(run) -> None:
     assert "chronic_back_pain" in {a.id for a in result.advice}
 
 
-def test_chest_pain_is_never_just_stress(run) -> None:
-    result = run({"stress_level": 7, "stress_symptoms": ["chest_pain"]})
-    first = result.advice[0]
-    assert first.id == "chest_pain_check" and first.level == "urgent"
-    assert "911" in first.text
+def test_chest_pain_is_a_warning_sign_for_everyone_and_never_stress(run) -> None:
+    result = run({"chest_pain": "yes", "stress_level": 2})
+    assert result.program == "referral" and result.urgency is not None
+    assert result.urgency.level == "same_day" and not result.techniques
+    # Cleared by a doctor, chest pain still counts for nothing in the stress plan.
+    cleared = run({"chest_pain": "yes", "cleared_by_doctor": "yes", "stress_level": 4})
+    assert cleared.program == "open" and not cleared.techniques and cleared.stress is None
+    assert cleared.urgency is None  # seen by a doctor: no same-day advice left
+
+
+def test_chest_pain_now_is_an_emergency_even_when_cleared(run) -> None:
+    result = run({"chest_pain": "yes", "chest_pain_now": "yes", "cleared_by_doctor": "yes"})
+    assert result.urgency is not None and result.urgency.level == "emergency"
+    assert {r.id for r in result.urgency.reasons if r.urgency == "emergency"} == {"chest_pain_now"}
+    assert "911" in result.urgency.text
 
 
 def test_emergency_number_is_configurable(run) -> None:
-    result = run({"stress_level": 7, "stress_symptoms": ["chest_pain"]}, emergency_number="112")
-    assert "112" in result.emergency["text"] and "112" in result.advice[0].text
-    assert "911" not in result.emergency["text"]
+    result = run({"chest_pain": "yes", "chest_pain_now": "yes"}, emergency_number="112")
+    assert result.urgency is not None
+    assert "112" in result.emergency["text"] and "112" in result.urgency.text
+    assert "112" in result.urgency.reasons[0].advice
+    assert "911" not in result.emergency["text"] + result.urgency.text
 
 
 def test_mindfulness_is_withheld_when_unsuitable(run) -> None:
@@ -194,15 +213,21 @@ def test_answers_that_cannot_apply_are_set_aside(run) -> None:
     causes = {c.id: c.status for c in result.findings[0].causes}
     assert "workstation_setup_shoulders" not in causes  # ruled out, not confirmed
     # A safety answer is never set aside, even when its question would not have been asked.
-    chest = run({"stress_level": 1, "stress_symptoms": ["chest_pain"]})
-    assert chest.advice[0].id == "chest_pain_check" and not chest.ignored_answers
+    chest = run({"chest_pain_now": "yes"})
+    assert chest.advice[0].id == "chest_pain_now" and not chest.ignored_answers
 
 
 def test_possible_causes_say_when_nothing_more_can_settle_them(run, kb) -> None:
     from troubleshoot.report import render
 
     result = run(
-        {"symptoms": ["elbow_pain"], "elbow_angle": "straight_reaching", "phone_use": "rarely"}
+        {
+            "symptoms": ["elbow_pain"],
+            "elbow_angle": "straight_reaching",
+            "phone_use": "rarely",
+            "phone_daily": "under_1h",
+            "phone_continuous": "under_30_min",
+        }
     )
     cause = result.findings[0].causes[0]
     assert (cause.status, cause.unanswered) == ("possible", ())

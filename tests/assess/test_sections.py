@@ -8,13 +8,14 @@ from troubleshoot.assess.sections import HABIT_ORDER, LEVEL_ORDER
 def test_advice_is_most_urgent_first_and_names_every_symptom(run) -> None:
     result = run(
         {
-            "symptoms": ["neck_pain", "wrist_pain"],
-            "severity": {"neck_pain": 8, "wrist_pain": 9},
-            "stress_symptoms": ["chest_pain"],
+            "symptoms": ["neck_pain", "wrist_pain", "eye_strain"],
+            "severity": {"neck_pain": 7, "wrist_pain": 8, "eye_strain": 9},
+            "chest_pain_now": "yes",
         }
     )
-    levels = [LEVEL_ORDER[a.level] for a in result.advice]
-    assert levels == sorted(levels) and result.advice[0].level == "urgent"
+    levels = [LEVEL_ORDER[a.urgency] for a in result.advice]
+    assert levels == sorted(levels) and result.advice[0].urgency == "emergency"
+    assert [a.urgency for a in result.advice[:2]] == ["emergency", "same_day"]
     severe = next(a for a in result.advice if a.id == "severe_symptom")
     assert set(severe.about) == {"neck_pain", "wrist_pain"}  # one item, both symptoms
     assert {b.about for b in severe.because} == {"neck_pain", "wrist_pain"}

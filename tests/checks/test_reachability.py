@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from troubleshoot.assess import assess
-from troubleshoot.checks.reachability import _Witness, check_reachability
+from troubleshoot.checks.reachability import check_reachability
+from troubleshoot.checks.witness import Witness
 from troubleshoot.kb import KnowledgeBase
 from troubleshoot.rosa import score
 
@@ -14,7 +15,7 @@ def test_the_real_knowledge_base_has_nothing_unreachable(kb: KnowledgeBase) -> N
 
 def test_the_workstation_witness_reaches_the_action_level(kb: KnowledgeBase, clear_screen) -> None:
     assert kb.rosa is not None
-    answers = _Witness(kb).workstation()
+    answers = Witness(kb).workstation()
     assert score(kb.rosa, answers).action_level_reached is True
     # Through a whole assessment it makes the risk high, with no symptom at all.
     assert assess(kb, {**clear_screen, "symptoms": ["none"], **answers}).risk["level"] == "high"

@@ -20,7 +20,12 @@ def _answers_file(tmp_path: Path, answers: dict, name: str = "answers.yaml") -> 
 def test_assess_from_an_answers_file_to_json(runner, tmp_path) -> None:
     path = _answers_file(
         tmp_path,
-        {"red_flags": [], "symptoms": ["neck_pain"], "monitor_height": "too_low"},
+        {
+            "red_flags": [],
+            "warning_signs": [],
+            "symptoms": ["neck_pain"],
+            "monitor_height": "too_low",
+        },
         "answers.json",
     )
     result = runner.invoke(app, ["assess", "--answers", str(path), "--format", "json"])
@@ -30,7 +35,9 @@ def test_assess_from_an_answers_file_to_json(runner, tmp_path) -> None:
 
 
 def test_report_written_to_a_file_takes_its_format_from_the_name(runner, tmp_path) -> None:
-    path = _answers_file(tmp_path, {"red_flags": [], "symptoms": ["eye_strain"]})
+    path = _answers_file(
+        tmp_path, {"red_flags": [], "warning_signs": [], "symptoms": ["eye_strain"]}
+    )
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["assess", "-a", str(path), "-o", str(out)])
     assert result.exit_code == 0, result.stderr
@@ -84,27 +91,17 @@ def test_unreadable_answers_file(runner, tmp_path) -> None:
 
 
 def test_unknown_format(runner, tmp_path) -> None:
-    path = _answers_file(tmp_path, {"red_flags": []})
+    path = _answers_file(tmp_path, {"red_flags": [], "warning_signs": []})
     result = runner.invoke(app, ["assess", "-a", str(path), "-f", "docx"])
     assert result.exit_code == 2
     assert "unknown format 'docx'" in result.stderr
 
 
 def test_interactive_assessment(runner) -> None:
-    replies = [
-        "n",
-        "n",
-        "n",
-        "n",
-        "?",
-        "3",
-        "b",
-        "3",
-        "12",
-        "8",
-        "2",
-    ]  # safety, "?", neck pain, back, 8/10, 1-4 weeks
-    replies += ["1", "x", "2"]  # screen straight ahead; height: an invalid reply, then too low
+    replies = ["n"] * 12  # the safety check
+    replies += ["?", "2", "b", "2", "12", "8", "2"]  # "?", neck pain, back, 8/10, 1-4 weeks
+    replies += ["n"]  # no pain down an arm
+    replies += ["1", "x", "2", "n"]  # screen ahead; height: an invalid reply, too low; no laptop
     replies += [
         "1",
         "2",
@@ -129,7 +126,9 @@ def test_interactive_assessment(runner) -> None:
 
 
 def test_interactive_referral(runner) -> None:
-    result = runner.invoke(app, ["assess", "-f", "text"], input="n\ny\nn\nn\nn\n")
+    # Leg symptoms no, both legs no, bladder yes, the other signs no, not cleared, no symptoms.
+    typed = "n\nn\ny\n" + "n\n" * 9 + "n\n12\n"
+    result = runner.invoke(app, ["assess", "-f", "text"], input=typed)
     assert result.exit_code == 0
     report = result.stdout[result.stdout.index("YOUR ERGONOMIC") :]
     assert "SEE YOUR DOCTOR FIRST" in report
@@ -153,14 +152,14 @@ def test_stopping_after_a_red_flag_still_refers(runner) -> None:
 
 @pytest.mark.parametrize("number", ["", "   ", "call me", "1" * 30])
 def test_emergency_number_must_be_a_number(runner, tmp_path, number) -> None:
-    path = _answers_file(tmp_path, {"red_flags": []})
+    path = _answers_file(tmp_path, {"red_flags": [], "warning_signs": []})
     result = runner.invoke(app, ["assess", "-a", str(path), "--emergency-number", number])
     assert result.exit_code == 2 and "--emergency-number" in result.stderr
 
 
 @pytest.mark.parametrize("target", [".", "/"])
 def test_report_target_must_be_a_file(runner, tmp_path, target) -> None:
-    path = _answers_file(tmp_path, {"red_flags": []})
+    path = _answers_file(tmp_path, {"red_flags": [], "warning_signs": []})
     result = runner.invoke(app, ["assess", "-a", str(path), "-o", target, "-f", "md"])
     assert result.exit_code == 2 and "not a file name" in result.stderr
 

@@ -45,7 +45,7 @@ def test_assess_saves_by_default_and_not_with_no_save(runner, tmp_path) -> None:
     first = _assess(
         runner,
         tmp_path,
-        {"red_flags": [], "symptoms": ["eye_strain"]},
+        {"red_flags": [], "warning_signs": [], "symptoms": ["eye_strain"]},
         "--department",
         "Finance",
         "--respondent",
@@ -61,7 +61,12 @@ def test_assess_saves_by_default_and_not_with_no_save(runner, tmp_path) -> None:
 
 
 def test_show_re_renders_the_stored_report(runner, tmp_path) -> None:
-    answers = {"red_flags": [], "symptoms": ["neck_pain"], "monitor_height": "too_low"}
+    answers = {
+        "red_flags": [],
+        "warning_signs": [],
+        "symptoms": ["neck_pain"],
+        "monitor_height": "too_low",
+    }
     saved = _assess(runner, tmp_path, answers)
     shown = runner.invoke(app, ["show", str(saved), "-f", "json"])
     assert shown.exit_code == 0
@@ -77,7 +82,9 @@ def test_show_re_renders_the_stored_report(runner, tmp_path) -> None:
 
 def test_rerun_shows_what_a_knowledge_base_change_does(runner, tmp_path, rules_copy) -> None:
     saved = _assess(
-        runner, tmp_path, {"red_flags": [], "symptoms": ["eye_strain"], "screen_glare": "yes"}
+        runner,
+        tmp_path,
+        {"red_flags": [], "warning_signs": [], "symptoms": ["eye_strain"], "screen_glare": "yes"},
     )
     path = rules_copy / "symptoms.yaml"
     path.write_text(
@@ -95,12 +102,14 @@ def test_export_csv_and_jsonl(runner, tmp_path) -> None:
         tmp_path,
         {
             "red_flags": [],
+            "warning_signs": [],
             "symptoms": ["wrist_pain"],
             "wrist_posture": ["bent_up"],
             "severity": {"wrist_pain": 4},
         },
     )
-    _assess(runner, tmp_path, {"red_flags": ["fever_nausea_vomiting"]}, "--department", "Sales")
+    flagged = {"red_flags": ["cancer_or_weight_loss"], "warning_signs": []}
+    _assess(runner, tmp_path, flagged, "--department", "Sales")
     rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["export"]).stdout)))
     assert [r["risk_level"] for r in rows] == ["medium", "referral"]
     assert rows[0]["likely_causes"] == "improper_wrist_position"
@@ -108,13 +117,13 @@ def test_export_csv_and_jsonl(runner, tmp_path) -> None:
         rows[0]["answer.severity.wrist_pain"] == "4"
         and rows[0]["answer.wrist_posture"] == "bent_up"
     )
-    assert rows[1]["red_flags"] == "fever_nausea_vomiting" and rows[1]["department"] == "Sales"
+    assert rows[1]["red_flags"] == "cancer_or_weight_loss" and rows[1]["department"] == "Sales"
     lines = runner.invoke(app, ["export", "-f", "jsonl", "--risk", "referral"]).stdout.splitlines()
     assert len(lines) == 1 and json.loads(lines[0])["program"] == "referral"
 
 
 def test_purge_asks_first(runner, tmp_path) -> None:
-    _assess(runner, tmp_path, {"red_flags": []})
+    _assess(runner, tmp_path, {"red_flags": [], "warning_signs": []})
     declined = runner.invoke(app, ["purge", "--before", "2999-01-01"], input="n\n")
     assert declined.exit_code == 1 and "Nothing deleted." in declined.stdout
     done = runner.invoke(app, ["purge", "--before", "2999-01-01"], input="y\n")
@@ -125,9 +134,10 @@ def test_purge_asks_first(runner, tmp_path) -> None:
 
 
 def test_follow_up_with_audit_trail(runner, tmp_path) -> None:
-    saved = _assess(runner, tmp_path, {"red_flags": ["leg_pain_weakness_tingling"]})
+    flagged = {"red_flags": ["cancer_or_weight_loss"], "warning_signs": []}
+    saved = _assess(runner, tmp_path, flagged)
     listed = runner.invoke(app, ["followup", "list"])
-    assert "referral" in listed.stdout and "leg_pain_weakness_tingling" in listed.stdout
+    assert "referral" in listed.stdout and "cancer_or_weight_loss" in listed.stdout
     no_note = runner.invoke(app, ["followup", "close", "1", "--note", " "])
     assert no_note.exit_code == 2 and "audit trail needs it" in no_note.stderr
     closed = runner.invoke(app, ["followup", "close", "1", "--note", "GP cleared"])
@@ -149,6 +159,7 @@ def test_compare_before_and_after(runner, tmp_path) -> None:
         tmp_path,
         {
             "red_flags": [],
+            "warning_signs": [],
             "symptoms": ["neck_pain", "eye_strain"],
             "severity": {"neck_pain": 8, "eye_strain": 5},
             "monitor_height": "too_low",
@@ -161,6 +172,7 @@ def test_compare_before_and_after(runner, tmp_path) -> None:
         tmp_path,
         {
             "red_flags": [],
+            "warning_signs": [],
             "symptoms": ["neck_pain", "wrist_pain"],
             "severity": {"neck_pain": 3},
             "monitor_height": "eye_level",

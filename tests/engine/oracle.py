@@ -24,10 +24,11 @@ class Outcome:
     advice: set[str]
     habits: dict[str, str]
     checks: dict[str, str]
+    urgency: set[tuple[str, str]]  # (level, reason) pairs
 
 
 def evaluate(kb: KnowledgeBase, answers: dict[str, Any]) -> Outcome:
-    flags = [flag.id for flag in kb.red_flags]
+    flags = [sign.id for sign in kb.signs]
     raised = [f for f in flags if answers.get(f) == "yes"]
     screened = all(answers.get(f) in ("yes", "no") for f in flags)
     program_open = (screened and not raised) or (
@@ -66,7 +67,14 @@ def evaluate(kb: KnowledgeBase, answers: dict[str, Any]) -> Outcome:
             continue
         for cause in symptom.causes:
             confirmed, ruled_out = true(cause.confirmed_when), true(cause.ruled_out_when)
-            causes[cause.id] = "likely" if confirmed else "dropped" if ruled_out else "possible"
+            # Evidence both ways leaves a cause possible.
+            causes[cause.id] = (
+                "likely"
+                if confirmed and not ruled_out
+                else "dropped"
+                if ruled_out and not confirmed
+                else "possible"
+            )
             facts.add(("cause", cause.id, causes[cause.id]))
 
     solutions: set[str] = set()
@@ -81,21 +89,52 @@ def evaluate(kb: KnowledgeBase, answers: dict[str, Any]) -> Outcome:
                 solutions.add(solution.id)
     facts |= {("solution", s, "") for s in solutions}
 
+    # A stretch is held back while pain in one of its regions is rated 9 or 10 (an advice that
+    # holds stretches back, drawn for a symptom there).
+    held = {
+        stretch.id
+        for stretch in kb.stretches
+        for advice in kb.advice
+        if advice.holds_back_stretches
+        for s in reported
+        if set(stretch.regions) & set(kb.symptom[s].regions)
+        and holds(
+            advice.when, {**answers, "severity": _only(answers.get("severity"), s)}, frozenset()
+        )
+    }
     stretches = {
         stretch.id
         for stretch in kb.stretches
         if any(set(stretch.regions) & set(kb.symptom[s].regions) for s in reported)
         or any(stretch.id in kb.solution[x].stretches for x in solutions)
-    }
+    } - held
 
     # Advice can build on advice: repeat until nothing changes.
     advice: set[str] = set()
     while True:
-        found = {a.id for a in kb.advice if (a.scope == "safety" or program_open) and true(a.when)}
+        found = {
+            a.id
+            for a in kb.advice
+            if (a.scope == "safety" or program_open)
+            and true(a.when)
+            and not (a.unless is not None and true(a.unless))
+        }
         if found == advice:
             break
         advice = found
         facts |= {("advice", a, "") for a in advice}
+
+    # How urgent: each sign answered yes (an emergency one even when cleared), each sign the
+    # person is not sure of, each piece of medical advice.
+    urgency: set[tuple[str, str]] = set()
+    for sign in kb.signs:
+        if answers.get(sign.id) == "yes" and (sign.urgency == "emergency" or not program_open):
+            urgency.add((sign.urgency, f"sign:{sign.id}"))
+        if answers.get(sign.id) == "not_sure":
+            urgency.add((kb.urgency[sign.urgency].when_unsure, f"unsure:{sign.id}"))
+    for item in kb.advice:
+        if item.id in advice and item.urgency != "info":
+            urgency.add((item.urgency, f"advice:{item.id}"))
 
     techniques = set()
     if program_open:
@@ -107,6 +146,8 @@ def evaluate(kb: KnowledgeBase, answers: dict[str, Any]) -> Outcome:
     habits: dict[str, str] = {}
     if program_open:
         for habit in kb.habits:
+            if habit.offered_when is not None and not true(habit.offered_when):
+                continue
             habits[habit.id] = (
                 "focus"
                 if true(habit.focus_when)
@@ -114,4 +155,15 @@ def evaluate(kb: KnowledgeBase, answers: dict[str, Any]) -> Outcome:
                 if habit.keep_up_when is not None and true(habit.keep_up_when)
                 else "general"
             )
-    return Outcome(program, causes, solutions, stretches, techniques, advice, habits, checks)
+    return Outcome(
+        program, causes, solutions, stretches, techniques, advice, habits, checks, urgency
+    )
+
+
+def _only(per_symptom: Any, symptom: str) -> dict[str, Any]:
+    """One symptom's part of a per-symptom answer."""
+    return (
+        {symptom: per_symptom[symptom]}
+        if isinstance(per_symptom, dict) and symptom in per_symptom
+        else {}
+    )

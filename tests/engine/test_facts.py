@@ -6,9 +6,10 @@ from troubleshoot.conditions import AnswerMissing, AnswerTest, FactTest
 from troubleshoot.engine import answer_facts, conclusion_fact, fact_test
 
 
-def test_unsure_and_blank_answers_give_no_facts() -> None:
+def test_blank_answers_give_no_facts_and_not_sure_is_a_value_of_its_own() -> None:
     facts = list(answer_facts({"a": "not_sure", "b": ["x", "y"], "c": {"neck_pain": 3}, "d": None}))
     assert facts == [
+        {"t": "answer", "q": "a", "v": "not_sure"},
         {"t": "answer", "q": "b", "v": "x"},
         {"t": "answer", "q": "b", "v": "y"},
         {"t": "answer", "q": "c", "v": 3, "ab": "neck_pain"},
@@ -54,7 +55,7 @@ def test_fact_tests_and_missing_answers() -> None:
         "$and": [{"t": "cause"}, {"$or": [{"n": "a"}, {"n": "b"}]}, {"st": "likely"}]
     }
     assert fact_test(FactTest("program", ())) == {"$and": [{"t": "program"}]}
-    # Negated, this matches when the question has no answer at all.
+    # Negated, this matches when the question has no answer but "not sure".
     assert fact_test(AnswerMissing("sleep_hours")) == {
-        "$and": [{"t": "answer"}, {"q": "sleep_hours"}]
+        "$and": [{"t": "answer"}, {"q": "sleep_hours"}, {"$neq": {"v": "not_sure"}}]
     }

@@ -44,20 +44,24 @@ def _value(question: Question) -> st.SearchStrategy[Any]:
 @st.composite
 def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
     answers: dict[str, Any] = {}
-    screen = draw(st.sampled_from(["clear", "clear", "clear", "flag", "flag_cleared", "partial"]))
-    for flag in KB.red_flags:
-        answers[flag.id] = "no"
+    screen = draw(
+        st.sampled_from(["clear", "clear", "clear", "flag", "flag_cleared", "partial", "unsure"])
+    )
+    for sign in KB.signs:
+        answers[sign.id] = "no"
     if screen in ("flag", "flag_cleared"):
-        answers[draw(st.sampled_from([f.id for f in KB.red_flags]))] = "yes"
+        answers[draw(st.sampled_from([s.id for s in KB.signs]))] = "yes"
     if screen == "flag_cleared":
         answers["cleared_by_doctor"] = "yes"
     if screen == "partial":
-        del answers[KB.red_flags[0].id]
+        del answers[draw(st.sampled_from([s.id for s in KB.signs]))]
+    if screen == "unsure":
+        answers[draw(st.sampled_from([s.id for s in KB.signs]))] = UNSURE
     symptoms = draw(st.lists(st.sampled_from([s.id for s in KB.symptoms]), unique=True, max_size=4))
     answers["symptoms"] = symptoms
     for question in KB.questions:
-        if question.section == "screening" or question.id == "symptoms":
-            continue
+        if question.id in KB.sign or question.id in ("symptoms", "cleared_by_doctor"):
+            continue  # the screen and the symptoms are drawn above
         if question.for_each:
             values = {s: draw(_value(question)) for s in symptoms if draw(st.booleans())}
             if values:
@@ -95,3 +99,4 @@ def test_engine_and_oracle_agree(answers: dict[str, Any]) -> None:
         if derived.status == "failed" or derived.id not in checks:
             checks[derived.id] = derived.status
     assert checks == expected.checks
+    assert {(d.id, d.status) for d in evaluation.of_kind("urgency")} == expected.urgency

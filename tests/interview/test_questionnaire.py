@@ -13,16 +13,23 @@ def _ids(kb: KnowledgeBase, answers: dict) -> list[str]:
     return [s.question.id + (f"[{s.item}]" if s.item else "") for s in plan(kb, answers)]
 
 
-def test_red_flags_come_first(kb: KnowledgeBase) -> None:
-    first = _ids(kb, {})[:4]
-    assert first == [f.id for f in kb.red_flags]
+def test_every_warning_sign_comes_first(kb: KnowledgeBase) -> None:
+    first = _ids(kb, {})[: len(kb.signs)]
+    assert set(first) == {s.id for s in kb.signs}
+    no_leg_sign = _ids(kb, {"leg_pain_weakness_tingling": "no"})
+    assert no_leg_sign[len(kb.signs)] == "leg_symptoms_without_back_pain"  # safety part too
+    assert all(kb.question[q].section == "screening" for q in first)
 
 
-def test_a_red_flag_stops_the_questionnaire_until_cleared(kb, clear_screen) -> None:
+def test_a_red_flag_stops_the_self_help_questions_until_cleared(kb, clear_screen) -> None:
     flagged = {**clear_screen, "fever_nausea_vomiting": "yes"}
-    assert _ids(kb, flagged)[-1] == "cleared_by_doctor"
-    assert "symptoms" not in _ids(kb, {**flagged, "cleared_by_doctor": "no"})
-    assert "symptoms" in _ids(kb, {**flagged, "cleared_by_doctor": "yes"})
+    referred = _ids(kb, {**flagged, "cleared_by_doctor": "no", "symptoms": ["neck_pain"]})
+    # What the doctor and the OH team need is still asked: the symptoms and how strong.
+    assert "cleared_by_doctor" in referred and "severity[neck_pain]" in referred
+    sections = {kb.question[q.split("[")[0]].section for q in referred}
+    assert sections <= {"screening", "symptoms", "details"}
+    cleared = _ids(kb, {**flagged, "cleared_by_doctor": "yes", "symptoms": ["neck_pain"]})
+    assert "stress_level" in cleared and "monitor_height" in cleared
 
 
 def test_only_follow_ups_for_reported_symptoms_are_asked(kb, clear_screen) -> None:
@@ -72,7 +79,8 @@ def test_choice_replies_by_number_or_name(kb) -> None:
 
 
 def test_multi_and_scale_replies(kb) -> None:
-    assert parse_reply(kb.question["symptoms"], "3, 11") == ["neck_pain", "eye_strain"]
+    # Overlapping symptoms are listed side by side: the neck ones are 1 and 2.
+    assert parse_reply(kb.question["symptoms"], "2, 11") == ["neck_pain", "eye_strain"]
     assert parse_reply(kb.question["severity"], "7") == 7
     for bad in ("11", "-1", "7.5", "lots"):
         with pytest.raises(AnswersError):
@@ -89,13 +97,14 @@ def _interview(kb: KnowledgeBase, replies: list[str]) -> tuple[dict, list[str]]:
 
 
 def test_interview_with_back_why_and_invalid_input(kb) -> None:
-    replies = ["n", "n", "n", "n",       # red flags
-               "?", "3",                 # why, then neck pain
+    replies = ["n"] * 12  # the safety check  # fmt: skip
+    replies += ["?", "2",                # why, then neck pain
                "b",                      # back to the symptom list
-               "3,11",                   # neck pain and eye strain
+               "2,11",                   # neck pain and eye strain
                "8", "eleven", "4",       # severity (an invalid reply in between)
                "2", "5",                 # durations
-               "1", "2", "1", "2", "1",  # screen position and height, phone, glare, lighting
+               "n",                      # neck pain down an arm
+               "1", "2", "n", "1", "2", "1",  # screen place and height, laptop, phone, glare, light
                "1", "1", "3", "2",       # screen distance, papers, daily and unbroken screen time
                "1", "1", "1",            # phone reach, daily and longest calls
                "1",                      # vision breaks
@@ -114,11 +123,24 @@ def test_interview_with_back_why_and_invalid_input(kb) -> None:
 
 
 def test_interview_ends_at_the_referral(kb) -> None:
-    answers, _ = _interview(kb, ["y", "n", "n", "n", "n"])
+    answers, said = _interview(kb, ["y"] + ["n"] * 11 + ["12"])
     assert answers == {
+        **{sign.id: "no" for sign in kb.signs},
         "leg_pain_weakness_tingling": "yes",
-        "bladder_bowel_control": "no",
-        "fever_nausea_vomiting": "no",
-        "cancer_or_weight_loss": "no",
         "cleared_by_doctor": "no",
+        "symptoms": ["none"],
     }
+    assert "== Your desk and work habits" not in "\n".join(said)
+
+
+def test_overlapping_symptoms_are_grouped_with_a_hint(kb) -> None:
+    said: list[str] = []
+    interview = Interview(kb, lambda prompt: "", said.append)
+    interview.answers = {sign.id: "no" for sign in kb.signs}
+    interview.answers["leg_symptoms_without_back_pain"] = "no"
+    text = interview._prompt_text(interview._next_step())
+    lines = text.splitlines()
+    neck = next(n for n, line in enumerate(lines) if line.strip().startswith("Neck: "))
+    assert lines[neck + 1].strip().startswith("1) Neck ache on one side")
+    assert lines[neck + 2].strip().startswith("2) Neck pain")
+    assert any(line.strip().startswith("Back: ") for line in lines)

@@ -47,7 +47,9 @@ def test_the_knowledge_base_holds_the_whole_source_table(kb: KnowledgeBase) -> N
     assert {flag.id for flag in kb.red_flags} == RED_FLAGS
     assert [s.id for s in kb.symptoms] == SYMPTOMS
     assert sum(len(s.causes) for s in kb.symptoms) == 24
-    assert sum(len(s.solutions) for s in kb.symptoms) == 42
+    # The source table's 42 solutions; the others cite the desk guidance (or are policy).
+    table = [x for s in kb.symptoms for x in s.solutions if x.source.section == "Ease Your Pain"]
+    assert len(table) == 42
     assert len(kb.stretches) == 10
     assert {t.id for t in kb.techniques} == TECHNIQUES
     assert {h.id for h in kb.habits} == {
@@ -213,7 +215,7 @@ def test_adding_a_symptom_needs_no_python_change(rules_copy: Path) -> None:
 
     kb = load_knowledge_base(rules_copy)
     answers = {
-        **{f.id: "no" for f in kb.red_flags},
+        **{f.id: "no" for f in kb.signs},
         "symptoms": ["knee_ache"],
         "seat_height": "hips_below_knees",
     }

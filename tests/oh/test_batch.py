@@ -18,7 +18,7 @@ from troubleshoot.store import Store
 
 HEADER = (
     "employee,dept,leg_pain_weakness_tingling,bladder_bowel_control,fever_nausea_vomiting,"
-    "cancer_or_weight_loss,Where does it hurt,severity.neck_pain,monitor_height\n"
+    "cancer_or_weight_loss,Where does it hurt,severity.neck_pain,monitor_height,warning_signs\n"
 )
 MAPPING = """columns: {employee: respondent, dept: department, "Where does it hurt": symptoms}
 values:
@@ -36,14 +36,14 @@ def _survey(tmp_path: Path, rows: list[str]) -> tuple[Path, Path]:
 
 
 GOOD = [
-    "e1,Finance,no,no,no,no,Neck pain,7,Below eye level",
-    "e2,Sales,no,no,no,no,Neck pain;Eye strain,3,Eye level",
-    "e4,IT,yes,no,no,no,,,",
+    "e1,Finance,no,no,no,no,Neck pain,7,Below eye level,none",
+    "e2,Sales,no,no,no,no,Neck pain;Eye strain,3,Eye level,none",
+    "e4,IT,yes,no,no,no,,,,none",
 ]
 BAD = [
-    "e3,Sales,maybe,no,no,no,,,",
-    "e5,Sales,no,no,no,no,Neck pain,eleven,",
-    "e6,IT,no,no,no,no,Flu,,",
+    "e3,Sales,maybe,no,no,no,,,,none",
+    "e5,Sales,no,no,no,no,Neck pain,eleven,,none",
+    "e6,IT,no,no,no,no,Flu,,,none",
 ]
 
 
@@ -59,7 +59,7 @@ def test_csv_with_a_mapping_is_evaluated_and_stored(runner: CliRunner, tmp_path:
     assert [(s.respondent, s.department, s.risk_level) for s in stored] == [
         ("e1", "Finance", "high"),
         ("e2", "Sales", "low"),
-        ("e4", "IT", "referral"),
+        ("e4", "IT", "urgent"),  # severe leg symptoms with back pain: a doctor today
     ]
     assert stored[0].answers["monitor_height"] == "too_low"
     errors = list(csv.DictReader((tmp_path / "survey.csv.errors.csv").open()))
@@ -81,6 +81,7 @@ def test_json_lines_to_a_results_file(runner: CliRunner, tmp_path: Path) -> None
                 json.dumps(
                     {
                         "red_flags": [],
+                        "warning_signs": [],
                         "symptoms": ["eye_strain"],
                         "screen_glare": "yes",
                         "department": "IT",
@@ -88,7 +89,7 @@ def test_json_lines_to_a_results_file(runner: CliRunner, tmp_path: Path) -> None
                 ),
                 "{not json",
                 json.dumps(["a", "list"]),
-                json.dumps({"red_flags": ["fever_nausea_vomiting"]}),
+                json.dumps({"red_flags": ["fever_nausea_vomiting"], "warning_signs": []}),
             ]
         )
         + "\n"

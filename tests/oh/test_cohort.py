@@ -30,7 +30,7 @@ def _generate(kb: KnowledgeBase, store: Store, count: int, seed: int = 7) -> lis
     symptoms = [s.id for s in kb.symptoms]
     made = []
     for i in range(count):
-        flags = {f.id: "no" for f in kb.red_flags}
+        flags = {f.id: "no" for f in kb.signs}
         if rnd.random() < 0.1:
             flags[rnd.choice(sorted(flags))] = "yes"
         picked = rnd.sample(symptoms, rnd.randint(0, 3))
@@ -50,6 +50,10 @@ def _generate(kb: KnowledgeBase, store: Store, count: int, seed: int = 7) -> lis
                 "department": department,
                 "when": when,
                 "referral": "yes" in flags.values(),
+                "urgent": any(
+                    v == "yes" and kb.sign[k].urgency in ("emergency", "same_day")
+                    for k, v in flags.items()
+                ),
             }
         )
     return made
@@ -64,14 +68,13 @@ def test_a_generated_cohort_adds_up_number_by_number(kb, tmp_path) -> None:
     made = _generate(kb, store, 300)
     cohort = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds())
     assert cohort.n == 300 and not cohort.suppressed
-    # Symptoms and regions, counted from the inputs (only for people not referred).
+    # Symptoms and regions, counted from the inputs (for everyone: a person referred still
+    # reports them).
     open_program = [m for m in made if not m["referral"]]
-    expected_symptoms = Counter(
-        s for m in open_program for s in m["answers"]["symptoms"] if s != "none"
-    )
+    expected_symptoms = Counter(s for m in made for s in m["answers"]["symptoms"] if s != "none")
     expected_regions = Counter(
         r
-        for m in open_program
+        for m in made
         for r in {
             r for s in m["answers"]["symptoms"] if s in kb.symptom for r in kb.symptom[s].regions
         }
@@ -94,7 +97,13 @@ def test_a_generated_cohort_adds_up_number_by_number(kb, tmp_path) -> None:
         for m in made
     )
     assert {k: v for k, v in _by_key(cohort.sections["stress"]).items() if k != "unknown"} == bands
-    assert _by_key(cohort.sections["risk"])["referral"] == sum(m["referral"] for m in made)
+    risk = _by_key(cohort.sections["risk"])
+
+    def shown(count: int) -> int | None:  # suppressed below the minimum group size
+        return None if 0 < count < 5 else count
+
+    assert risk["urgent"] == shown(sum(m["urgent"] for m in made))
+    assert risk["referral"] == shown(sum(m["referral"] and not m["urgent"] for m in made))
     assert _by_key(cohort.sections["followups"])["referral"] == sum(m["referral"] for m in made)
     # Departments and months.
     assert {d["department"]: d["n"] for d in cohort.departments} == Counter(
@@ -121,7 +130,7 @@ def test_the_database_counts_what_python_counts(kb, database_url) -> None:
     Python, ties and folded departments included, with filters and several k."""
     store = Store.open(database_url)
     _generate(kb, store, 150, seed=3)
-    answers = {**{f.id: "no" for f in kb.red_flags}, "symptoms": ["neck_pain", "eye_strain"]}
+    answers = {**{f.id: "no" for f in kb.signs}, "symptoms": ["neck_pain", "eye_strain"]}
     result = assess(kb, answers).to_dict()
     for n, department in enumerate([None, "", None, "Tiny", "Tiny"]):  # "(none given)" twice
         store.save(answers, result, department=department, created_at=datetime(2026, 2, n + 1))
@@ -143,7 +152,7 @@ def test_the_database_counts_what_python_counts(kb, database_url) -> None:
 def test_equal_counts_list_the_earliest_first(kb, tmp_path) -> None:
     """Among equal counts, what the earliest assessment reported comes first; within one
     assessment, causes and checks go alphabetically and symptoms in knowledge-base order."""
-    screen = {f.id: "no" for f in kb.red_flags}
+    screen = {f.id: "no" for f in kb.signs}
     neck = {**screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
     glare = {**screen, "symptoms": ["eye_strain"], "screen_glare": "yes"}
     both = {**neck, "symptoms": ["neck_pain", "eye_strain"], "screen_glare": "yes"}
@@ -179,7 +188,7 @@ def test_equal_counts_list_the_earliest_first(kb, tmp_path) -> None:
 def _people(
     kb: KnowledgeBase, store: Store, count: int, department: str, symptoms: list[str]
 ) -> None:
-    answers = {**{f.id: "no" for f in kb.red_flags}, "symptoms": symptoms}
+    answers = {**{f.id: "no" for f in kb.signs}, "symptoms": symptoms}
     result = assess(kb, answers).to_dict()
     for _ in range(count):
         store.save(answers, result, department=department, created_at=datetime(2026, 3, 1))

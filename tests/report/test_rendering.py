@@ -23,7 +23,7 @@ FULL = {
     "wrist_posture": ["bent_up"],
     "wrist_support": "yes",
     "stress_level": 7,
-    "stress_symptoms": ["chest_pain"],
+    "stress_symptoms": ["headaches"],
     "mindfulness_unsuitable": "no",
     "exercise_regularly": "no",
     "sleep_hours": 7,
@@ -87,7 +87,7 @@ def test_html_order_puts_safety_first(run, kb) -> None:
     page = _page(render(run(FULL), kb, "html"))
     headings = page.headings
     assert headings[0] == "Your ergonomic troubleshooting report"
-    assert headings[1] == "Important"
+    assert headings[1] == "See a doctor in the next few days"  # strength 8/10: how urgent
     assert headings.index("What you reported") < headings.index("Neck pain")
     assert headings.index("Wrist pain or discomfort") < headings.index("Stretches")
     assert (
@@ -134,7 +134,8 @@ def test_a_cleared_referral_with_an_unanswered_sign_says_what_is_missing(run, kb
 def test_markdown_report_sections_in_order(run, kb) -> None:
     text = render(run(FULL), kb, "md")
     order = [
-        "## Important",
+        "## See a doctor in the next few days",
+        "**Risk level:",
         "## What you reported",
         "## Neck pain",
         "## Wrist pain",
@@ -147,7 +148,7 @@ def test_markdown_report_sections_in_order(run, kb) -> None:
     ]
     positions = [text.index(marker) for marker in order]
     assert positions == sorted(positions)
-    assert text.index("**Urgent:**") < text.index("**See a doctor (Neck pain):**")
+    assert "You rated this problem 7 or 8 out of 10" in text.split("**Risk level:")[0]
     assert "**Likely:** A neck that often sits too far forward" in text
     assert "because you said: Screen height: Below my eyes" in text
     assert "(not checked yet: Daily keyboard time)" in text
@@ -165,14 +166,18 @@ def test_json_matches_the_documented_schema(run, kb) -> None:
         data = json.loads(render(run(answers, explain=True), kb, "json"))
         jsonschema.validate(data, SCHEMA)
     data = json.loads(render(run(FULL, explain=True), kb, "json"))
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["referral"] == {
         "required": False,
         "red_flags": [],
         "cleared_by_doctor": None,
         "screen_complete": True,
         "message": "",
+        "unsure": [],
     }
+    assert data["urgency"]["level"] == "soon" and data["urgency"]["reasons"][0]["id"] == (
+        "severe_symptom"
+    )
     neck = data["findings"][0]
     assert neck["causes"][0]["because"][0]["text"].startswith("Screen height")
     assert neck["solutions"][0]["source"]["file"] == "004_9259f9d98e085ea3.txt"
@@ -190,7 +195,7 @@ def test_html_escapes_text(kb: KnowledgeBase, run) -> None:
     result = run({"symptoms": ["neck_pain"]})
     env = environment(kb)
     hostile = Result(**{**result.__dict__, "notice": "<script>alert(1)</script>"})
-    html = env.get_template("report.html").render(r=hostile)
+    html = env.get_template("report.html").render(r=hostile.to_dict())
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
 
 
@@ -239,8 +244,10 @@ def test_risk_level_is_in_every_format(run, kb) -> None:
     assert "Risk level: Medium" in render(result, kb, "md")
     assert "RISK LEVEL: MEDIUM" in render(result, kb, "text").upper()
     assert "Risk level: Medium" in render(result, kb, "html")
-    referral = run({"symptoms": ["neck_pain"], "leg_pain_weakness_tingling": "yes"})
+    referral = run({"symptoms": ["neck_pain"], "cancer_or_weight_loss": "yes"})
     assert referral.risk["level"] == "referral" and referral.rosa is None
+    urgent = run({"symptoms": ["neck_pain"], "leg_pain_weakness_tingling": "yes"})
+    assert urgent.risk["level"] == "urgent"  # a doctor today: before the referral itself
 
 
 def test_the_risk_level_says_what_put_the_person_there(run, kb) -> None:

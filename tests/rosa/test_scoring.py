@@ -403,11 +403,11 @@ def test_an_action_level_score_raises_the_risk_level(run) -> None:
 def test_workstation_option_asks_the_full_check(runner) -> None:
     from troubleshoot.cli import app
 
-    typed = "\n".join(["n", "n", "n", "n", "12"]) + "\n"  # no red flags, no symptoms
+    typed = "\n".join(["n"] * 12 + ["12"]) + "\n"  # no warning signs, no symptoms
     result = runner.invoke(app, ["assess", "--workstation"], input=typed)
     assert result.exit_code == 130  # input ended part-way, on purpose
     assert "== Your desk and work habits" in result.stdout  # asked even without symptoms
-    assert "[6 of about 5" in result.stdout  # about fifty more questions planned
+    assert "[14 of about 6" in result.stdout  # about fifty more questions planned
     without = runner.invoke(app, ["assess"], input=typed)
     assert "== Your desk and work habits" not in without.stdout
 

@@ -64,41 +64,51 @@ def test_round_trip_keeps_answers_result_and_versions(database_url, kb, clear_sc
 def test_filters(database_url, kb, clear_screen) -> None:
     store = Store.open(database_url)
     low = _result(kb, clear_screen, symptoms=["none"])
-    flag = _result(kb, {**clear_screen, "fever_nausea_vomiting": "yes"})
+    flag = _result(kb, {**clear_screen, "cancer_or_weight_loss": "yes"})
+    fever = _result(kb, {**clear_screen, "fever_nausea_vomiting": "yes"})
     store.save(*low, department="A", created_at=T0)
     store.save(*flag, department="B", created_at=T0 + timedelta(days=2))
     store.save(*low, department="B", created_at=T0 + timedelta(days=5))
+    store.save(*fever, department="C", created_at=T0 + timedelta(days=6))
 
     def ids(**filters: object) -> list[str]:
         return [s.department for s in store.find(Filters(**filters))]  # type: ignore[misc]
 
-    assert ids() == ["A", "B", "B"]
-    assert ids(since=T0 + timedelta(days=1)) == ["B", "B"]
+    assert ids() == ["A", "B", "B", "C"]
+    assert ids(since=T0 + timedelta(days=1)) == ["B", "B", "C"]
     assert ids(until=T0 + timedelta(days=2)) == ["A"]
     assert ids(department="B") == ["B", "B"]
-    assert ids(risk="referral") == ["B"] and ids(red_flags_only=True) == ["B"]
+    assert ids(risk="referral") == ["B"] and ids(red_flags_only=True) == ["B", "C"]
+    assert ids(risk="urgent") == ["C"]  # a fever with back pain: a doctor today
     assert [s.id for s in store.iterate()] == [s.id for s in store.find()]
 
 
-def test_referrals_high_risk_and_failed_checks_open_follow_ups(
+def test_urgent_advice_referrals_high_risk_and_failed_checks_open_follow_ups(
     database_url, kb, clear_screen
 ) -> None:
     store = Store.open(database_url)
-    referral = store.save(*_result(kb, {**clear_screen, "leg_pain_weakness_tingling": "yes"}))
+    referral = store.save(*_result(kb, {**clear_screen, "cancer_or_weight_loss": "yes"}))
+    urgent = store.save(*_result(kb, {**clear_screen, "leg_pain_weakness_tingling": "yes"}))
     high = store.save(
         *_result(
             kb,
             clear_screen,
             symptoms=["neck_pain"],
             monitor_height="too_low",
-            severity={"neck_pain": 9},
+            severity={"neck_pain": 8},
         )
+    )
+    severe = store.save(
+        *_result(kb, clear_screen, symptoms=["eye_strain"], severity={"eye_strain": 10})
     )
     opened = {(f.assessment_id, f.kind, f.item) for f in store.followups()}
     assert opened == {
-        (referral, "referral", "leg_pain_weakness_tingling"),
+        (referral, "referral", "cancer_or_weight_loss"),
+        (urgent, "urgent", "same_day: leg_pain_weakness_tingling"),
+        (urgent, "referral", "leg_pain_weakness_tingling"),
         (high, "high_risk", "high"),
         (high, "desk_check", "monitor_at_eye_level"),
+        (severe, "urgent", "same_day: very_severe_symptom"),
     }
 
 

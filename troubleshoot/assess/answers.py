@@ -1,7 +1,8 @@
 """Answers: read an answers file and check every answer against its question.
 
 An answers file is YAML or JSON: a mapping of question id -> answer. `red_flags:` may list the
-red flags that apply (the others then count as "no"); `symptoms:` lists symptom ids. A question
+red flags that apply and `warning_signs:` the further warning signs that apply (the others of
+each list then count as "no"); `symptoms:` lists symptom ids. A question
 left out, or answered `not_sure`, stays unknown: nothing is ever filled in.
 """
 
@@ -117,17 +118,25 @@ def read_answers_file(path: Path, kb: KnowledgeBase) -> dict[str, AnswerValue]:
     return normalize_answers(raw, kb, str(path))
 
 
+SIGN_LISTS = ("red_flags", "warning_signs")
+
+
 def normalize_answers(
     raw: dict[Any, Any], kb: KnowledgeBase, origin: str
 ) -> dict[str, AnswerValue]:
     """Check and normalise a mapping of answers; raise AnswersError naming origin and key."""
     answers: dict[str, AnswerValue] = {}
     raw = dict(raw)
-    if "red_flags" in raw:
-        answers.update(_red_flag_list(raw.pop("red_flags"), kb, origin))
+    listed: dict[str, str] = {}  # answers given by a list form, and which list
+    for name in SIGN_LISTS:
+        if name in raw:
+            for sign, answer in _sign_list(name, raw.pop(name), kb, origin).items():
+                answers[sign] = answer
+                listed[sign] = name
+    implied: dict[str, tuple[str, str]] = {}  # question -> (answer, retired choice) of old files
     for key, value in raw.items():
         if not isinstance(key, str) or key not in kb.question:
-            close = difflib.get_close_matches(str(key), [*kb.question, "red_flags"], n=1)
+            close = difflib.get_close_matches(str(key), [*kb.question, *SIGN_LISTS], n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise AnswersError(
                 f"{origin}: {_key(key)}: "
@@ -136,33 +145,64 @@ def normalize_answers(
         if value is None:
             continue  # left blank: unknown
         question = kb.question[key]
+        value = _without_retired(question, value, implied)
+        if value is None:
+            continue  # only a retired choice, now answered elsewhere
         if key in answers and answers[key] != coerce_answer(question, value, origin, key):
-            raise AnswersError(f"{origin}: {key}: contradicts the `red_flags` list")
+            raise AnswersError(f"{origin}: {key}: contradicts the `{listed[key]}` list")
         answers[key] = (
             _per_symptom(question, value, origin)
             if question.for_each
             else coerce_answer(question, value, origin, key)
         )
+    for target, (answer, choice) in implied.items():
+        if answers.get(target, answer) != answer:
+            raise AnswersError(
+                f"{origin}: {target}: contradicts '{choice}', an older answer that means "
+                f"{target}: {answer}"
+            )
+        answers[target] = answer
     _check_per_symptom_items(answers, kb, origin)
     return answers
 
 
-def _red_flag_list(value: Any, kb: KnowledgeBase, origin: str) -> dict[str, AnswerValue]:
-    allowed = [flag.id for flag in kb.red_flags]
+def _without_retired(question: Question, value: Any, implied: dict[str, tuple[str, str]]) -> Any:
+    """A choice of an earlier version, still read from old answers files, says what it now means
+    (chest pain listed among stress symptoms is the safety check's chest pain)."""
+    if not question.retired:
+        return value
+    retired = dict(question.retired)
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, str) and item in retired:
+            for target, answer in retired[item]:
+                implied[target] = (answer, item)
+    kept = [item for item in items if not (isinstance(item, str) and item in retired)]
+    if question.none_choice and not kept and items:
+        return [question.none_choice.id]  # only retired choices were listed
+    return kept if isinstance(value, list) else (kept[0] if kept else None)
+
+
+def _sign_list(name: str, value: Any, kb: KnowledgeBase, origin: str) -> dict[str, AnswerValue]:
+    """`red_flags: [...]` answers the four red flags, `warning_signs: [...]` the further signs:
+    the ones listed are "yes", the others of that list "no"."""
+    signs = kb.red_flags if name == "red_flags" else kb.warning_signs
+    allowed = [sign.id for sign in signs]
     if value is None:
         return {}
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise AnswersError(
-            f"{origin}: red_flags: must be a list of red-flag ids (allowed: {', '.join(allowed)})"
+            f"{origin}: {name}: must be a list of warning-sign ids (allowed: {', '.join(allowed)})"
         )
-    for flag in value:
-        if flag not in allowed:
+    if value == ["none"]:  # a survey's "none of these"
+        value = []
+    for sign in value:
+        if sign not in allowed:
+            kind = "red flag" if name == "red_flags" else "warning sign"
             raise AnswersError(
-                f"{origin}: red_flags: unknown red flag {_shown(flag)} "
-                f"(allowed: {', '.join(allowed)})"
+                f"{origin}: {name}: unknown {kind} {_shown(sign)} (allowed: {', '.join(allowed)})"
             )
-    # The list answers the whole screen: the flags not listed were answered "no".
-    return {flag: "yes" if flag in value else "no" for flag in allowed}
+    return {sign: "yes" if sign in value else "no" for sign in allowed}
 
 
 def allowed_values(question: Question) -> list[str]:

@@ -10,13 +10,12 @@ from functools import lru_cache
 from typing import Any
 
 from troubleshoot import __version__
-from troubleshoot.assess import sections
+from troubleshoot.assess import safety, sections
 from troubleshoot.assess.result import (
     SCHEMA_VERSION,
     Because,
     CauseItem,
     Finding,
-    RedFlagItem,
     Referral,
     Reported,
     Result,
@@ -32,6 +31,7 @@ from troubleshoot.kb import KnowledgeBase
 from troubleshoot.rosa import RosaScore, score
 
 DEFAULT_EMERGENCY_NUMBER = "911"
+DEFAULT_SUPPORT_CONTACT = "your occupational-health team"
 STATUS_ORDER = {"likely": 0, "possible": 1, "general": 2}
 EMERGENCY_NUMBER = re.compile(r"(?=.*[0-9])[0-9+()#* -]{1,20}")
 
@@ -61,14 +61,21 @@ def assess(
     answers: Answers,
     emergency_number: str = DEFAULT_EMERGENCY_NUMBER,
     explain: bool = False,
+    support_contact: str = DEFAULT_SUPPORT_CONTACT,
 ) -> Result:
-    """Evaluate validated answers and build the result."""
+    """Evaluate validated answers and build the result. `support_contact` is who the advice
+    names for support (the OH team by default)."""
     if not EMERGENCY_NUMBER.fullmatch(emergency_number.strip()):
         raise OptionError(
             f"--emergency-number: {emergency_number[:30]!r} is not a phone number "
             "(digits, spaces, +, -, (, ), * or #; at most 20 characters)"
         )
     emergency_number = emergency_number.strip()
+    support_contact = " ".join(support_contact.split())
+    if not support_contact or len(support_contact) > 120 or not support_contact.isprintable():
+        raise OptionError(
+            "--support-contact: say who people can talk to, in at most 120 printable characters"
+        )
     answers, ignored = applicable(kb, answers)
     workstation = score(kb.rosa, answers) if kb.rosa else None
     # The workstation score is computed here, once; the rules see its outcome as a fact.
@@ -78,7 +85,9 @@ def assess(
         else []
     )
     evaluation = engine_for(kb).evaluate(answers, facts)
-    result = _Builder(kb, answers, evaluation, emergency_number, workstation).build(explain)
+    result = _Builder(
+        kb, answers, evaluation, emergency_number, workstation, support_contact
+    ).build(explain)
     return dataclasses.replace(result, ignored_answers=ignored)
 
 
@@ -90,15 +99,28 @@ class _Builder:
         evaluation: Evaluation,
         number: str,
         workstation: RosaScore | None,
+        support: str = DEFAULT_SUPPORT_CONTACT,
     ) -> None:
         self.workstation = workstation
         self.kb = kb
         self.answers = answers
         self.ev = evaluation
         self.number = number
+        self.support = support
+        regions = [
+            self.kb.region[r].name.lower()
+            for r in self.kb.region
+            if any(r in self.kb.symptom[d.id].regions for d in evaluation.of_kind("symptom"))
+        ]
+        # "{areas}": where this person hurts, so technique texts speak to their own symptoms.
+        self.areas = _spoken_list(regions) if regions else "back, neck and shoulders"
 
     def fill(self, text: str) -> str:
-        return text.replace("{number}", self.number)
+        return (
+            text.replace("{number}", self.number)
+            .replace("{support}", self.support)
+            .replace("{areas}", self.areas)
+        )
 
     def because(
         self, key: Key, skip: frozenset[str] = frozenset({"symptoms"})
@@ -119,7 +141,7 @@ class _Builder:
         state = "open" if program_open else "referral" if red_flags else "screen_incomplete"
         notes = self.kb.statements
         cleared = self.answers.get("cleared_by_doctor")
-        screen_complete = all(self.answers.get(f.id) in ("yes", "no") for f in self.kb.red_flags)
+        screen_complete = all(self.answers.get(f.id) in ("yes", "no") for f in self.kb.signs)
         # Cleared for the sign reported, but a sign left unanswered may need a doctor too.
         referral_note = (
             "referral" if screen_complete or cleared != "yes" else "cleared_screen_incomplete"
@@ -131,16 +153,14 @@ class _Builder:
         }[state]
         referral = Referral(
             required=state == "referral",
-            red_flags=tuple(
-                RedFlagItem(f.id, f.text, source(f.source))
-                for f in self.kb.red_flags
-                if any(d.id == f.id for d in red_flags)
-            ),
+            red_flags=safety.reported_signs(self),
             cleared_by_doctor=None if cleared in (None, UNSURE) else cleared == "yes",
             screen_complete=screen_complete,
             message=message,
+            unsure=safety.unsure_signs(self),
         )
-        reported = self._reported() if program_open else ()
+        # With the program held back, what was reported is still shown (and told to OH).
+        reported = self._reported(program_open)
         emergency = notes["emergency"]
         return Result(
             schema_version=SCHEMA_VERSION,
@@ -164,12 +184,23 @@ class _Builder:
             ),
             stress=sections.stress(self),
             techniques=tuple(
-                TechniqueItem(t.id, t.name, t.summary, t.steps, t.caution, source(t.source))
+                TechniqueItem(
+                    t.id,
+                    t.name,
+                    self.fill(t.summary),
+                    tuple(self.fill(step) for step in t.steps),
+                    t.caution,
+                    source(t.source),
+                )
                 for t in self.kb.techniques
                 if any(d.id == t.id for d in self.ev.of_kind("technique"))
             ),
             habits=sections.habits(self),
-            emergency={"number": self.number, "text": self.fill(emergency.text)},
+            emergency={
+                "number": self.number,
+                "text": self.fill(emergency.text),
+                "support": self.support,
+            },
             notice=notes["not_a_diagnosis"].text,
             risk=self._risk(),
             rosa=self._rosa() if program_open else None,
@@ -186,6 +217,8 @@ class _Builder:
             )
             if explain
             else (),
+            urgency=safety.urgency(self),
+            held_back=safety.held_back(self),
         )
 
     def _risk(self) -> dict[str, Any]:
@@ -229,10 +262,16 @@ class _Builder:
         order = {item_id: n for n, item_id in enumerate(index)}
         return sorted(self.ev.of_kind(kind), key=lambda d: (order.get(d.id, 0), d.status))
 
-    def _reported(self) -> tuple[Reported, ...]:
+    def _reported(self, program_open: bool) -> tuple[Reported, ...]:
         result = []
-        for derived in self._in_kb_order("symptom", self.kb.symptom):
-            symptom = self.kb.symptom[derived.id]
+        picked = self.answers.get("symptoms")
+        ids = (
+            [d.id for d in self._in_kb_order("symptom", self.kb.symptom)]
+            if program_open
+            else [s.id for s in self.kb.symptoms if isinstance(picked, list) and s.id in picked]
+        )
+        for symptom_id in ids:
+            symptom = self.kb.symptom[symptom_id]
             severity = _per_item(self.answers.get("severity"), symptom.id)
             duration = _per_item(self.answers.get("duration"), symptom.id)
             duration_label = (
@@ -256,7 +295,8 @@ class _Builder:
     def _cause(self, derived: Derived) -> CauseItem:
         cause = self.kb.cause[derived.id]
         unanswered: tuple[str, ...] = ()
-        if derived.status == "possible":
+        both_ways = f"cause:{cause.id}:possible:both_ways" in derived.rules
+        if derived.status == "possible" and not both_ways:
             behind = self.kb.questions_behind(cause.confirmed_when) | self.kb.questions_behind(
                 cause.ruled_out_when
             )
@@ -275,6 +315,7 @@ class _Builder:
             unanswered,
             source(cause.source),
             tuple(derived.rules),
+            both_ways,
         )
 
     def _askable(self, question_id: str) -> bool:
@@ -329,6 +370,10 @@ class _Builder:
             tuple(item for _, _, item in sorted(solutions, key=lambda s: (s[0], s[1]))),
             source(symptom.source),
         )
+
+
+def _spoken_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _per_item(raw: Any, item: str) -> Any:

@@ -1,7 +1,7 @@
 """The assessment result: plain frozen data, ready for every report format.
 
-`Result.to_dict()` is the JSON document (schema_version 1, described in
-docs/result-schema.json).
+`Result.to_dict()` is the JSON document (schema_version 2, described in
+docs/result-schema.json). Stored results of schema 1 still render.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: urgency, warning signs beyond the red flags, held-back stretches
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,14 @@ class Source:
 
 @dataclass(frozen=True)
 class RedFlagItem:
+    """A warning sign the person reported (or was not sure of), with how urgent it is."""
+
     id: str
     text: str
     source: Source
+    urgency: str = ""
+    advice: str = ""
+    policy: bool = False  # one of the project's signs beyond the source pages' red flags
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,27 @@ class Referral:
     cleared_by_doctor: bool | None
     screen_complete: bool
     message: str
+    unsure: tuple[RedFlagItem, ...] = ()  # warning signs answered "not sure"
+
+
+@dataclass(frozen=True)
+class UrgencyReason:
+    kind: str  # warning_sign | unsure | advice
+    id: str
+    urgency: str
+    text: str  # what it is
+    advice: str  # what it can mean and what to do
+    because: tuple[Because, ...] = ()
+
+
+@dataclass(frozen=True)
+class Urgency:
+    """The most urgent level of care that applies, said first in every report."""
+
+    level: str  # emergency | same_day | soon
+    title: str
+    text: str
+    reasons: tuple[UrgencyReason, ...]
 
 
 @dataclass(frozen=True)
@@ -60,6 +86,7 @@ class CauseItem:
     unanswered: tuple[str, ...]  # labels of questions that could still decide it
     source: Source
     rules: tuple[str, ...]
+    both_ways: bool = False  # answers confirm it and others rule it out: left possible
 
 
 @dataclass(frozen=True)
@@ -88,7 +115,7 @@ class Finding:
 @dataclass(frozen=True)
 class AdviceItem:
     id: str
-    level: str
+    urgency: str  # emergency | same_day | soon, or info
     scope: str
     text: str
     about: tuple[str, ...]  # the symptoms it was drawn for, if any
@@ -116,6 +143,15 @@ class StretchItem:
     caution: str
     helps_with: tuple[str, ...]
     source: Source
+
+
+@dataclass(frozen=True)
+class HeldBackItem:
+    """A stretch held back until a doctor has seen the person, and why."""
+
+    id: str
+    name: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -156,7 +192,7 @@ class Result:
     stress: dict[str, Any] | None
     techniques: tuple[TechniqueItem, ...]
     habits: tuple[HabitItem, ...]
-    emergency: dict[str, str]
+    emergency: dict[str, str]  # number, text, support (the contact named in advice)
     notice: str
     risk: dict[str, Any]  # level, name, description, because (what put the person there)
     rosa: dict[str, Any] | None
@@ -164,6 +200,8 @@ class Result:
     rules_fired: tuple[str, ...]
     trace: tuple[dict[str, Any], ...] = field(default=())
     ignored_answers: tuple[str, ...] = ()  # answers set aside: they cannot apply
+    urgency: Urgency | None = None
+    held_back: tuple[HeldBackItem, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _plain(asdict(self))

@@ -15,10 +15,11 @@ from troubleshoot.assess.result import (
     Source,
     StretchItem,
 )
+from troubleshoot.conditions import Answers
 from troubleshoot.engine import Derived, Evaluation, Key
 from troubleshoot.kb import KnowledgeBase, SourceRef
 
-LEVEL_ORDER = {"urgent": 0, "doctor": 1, "info": 2}
+LEVEL_ORDER = {"emergency": 0, "same_day": 1, "soon": 2, "info": 3}
 HABIT_ORDER = {"focus": 0, "general": 1, "keep_up": 2}
 
 
@@ -27,6 +28,7 @@ class Explains(Protocol):
 
     kb: KnowledgeBase
     ev: Evaluation
+    answers: Answers
 
     def fill(self, text: str) -> str: ...
 
@@ -55,7 +57,7 @@ def advice(built: Explains) -> tuple[AdviceItem, ...]:
         items.append(
             AdviceItem(
                 advice.id,
-                advice.level,
+                advice.urgency,
                 advice.scope,
                 built.fill(advice.text),
                 about,
@@ -64,7 +66,7 @@ def advice(built: Explains) -> tuple[AdviceItem, ...]:
                 source(advice.source),
             )
         )
-    return tuple(sorted(items, key=lambda a: LEVEL_ORDER[a.level]))
+    return tuple(sorted(items, key=lambda a: LEVEL_ORDER[a.urgency]))
 
 
 def desk_checks(built: Explains) -> tuple[CheckItem, ...]:
@@ -126,6 +128,10 @@ def break_plan(built: Explains) -> dict[str, Any]:
         "stretch_tips": built.kb.notes["stretch_tips"].text,
         "strategies": [s.text for s in built.kb.strategies],
         "source": asdict(source(plan.source)),
+        "rhythm": [
+            {"id": r.id, "every": r.every, "text": r.text, "source": asdict(source(r.source))}
+            for r in plan.rhythm
+        ],
     }
 
 
@@ -134,7 +140,7 @@ def stress(built: Explains) -> dict[str, Any] | None:
         return None
     factors = built.ev.of_kind("factor")
     return {
-        "intro": built.kb.notes["stress_plan"].text,
+        "intro": built.fill(built.kb.notes["stress_plan"].text),
         "relaxation_response": built.kb.notes["relaxation_response"].text,
         "because": [asdict(b) for d in factors for b in built.because(d.key)],
     }

@@ -24,7 +24,7 @@ def describe(condition: Condition) -> str:
     if condition.op == "is":
         return f"{condition.question}{about} = {condition.value}"
     if condition.op == "in":
-        return f"{condition.question}{about} in {'/'.join(condition.value)}"
+        return f"{condition.question}{about} in {'/'.join(map(str, condition.value))}"
     return f"{condition.question}{about} {SYMBOLS[condition.op]} {condition.value}"
 
 
@@ -60,11 +60,14 @@ def question_table(kb: KnowledgeBase) -> str:
 def answers_template(kb: KnowledgeBase) -> str:
     """A YAML answers file to fill in: every question, blank (blank = unknown)."""
     flags = ", ".join(flag.id for flag in kb.red_flags)
+    signs = ", ".join(sign.id for sign in kb.warning_signs)
     lines = [
         "# troubleshoot answers file. Fill in what applies; leave a question blank if you do not",
         "# know - it then stays unknown and nothing is concluded from it.",
-        "# Red flags: either answer each one below with yes/no, or list the ones that apply:",
+        "# Warning signs: either answer each one below with yes/no, or list the ones that apply",
+        "# (the others of each list then count as no):",
         f"#   red_flags: []        # any of: {flags}",
+        f"#   warning_signs: []    # any of: {signs}",
         "",
     ]
     for question in kb.questions:
@@ -87,6 +90,7 @@ def summary(kb: KnowledgeBase) -> str:
     solutions = sum(len(s.solutions) for s in kb.symptoms)
     return (
         f"{len(kb.questions)} questions, {len(kb.red_flags)} red flags, "
+        f"{len(kb.warning_signs)} further warning signs, "
         f"{len(kb.symptoms)} symptoms, "
         f"{causes} causes, {solutions} solutions, {len(kb.checks)} desk checks, "
         f"{len(kb.stretches)} stretches, {len(kb.techniques)} techniques, {len(kb.habits)} habits, "
@@ -95,9 +99,19 @@ def summary(kb: KnowledgeBase) -> str:
     )
 
 
+def _policy(item: object) -> str:
+    """The project-policy mark of an item that goes beyond the source documents."""
+    policy = getattr(item, "policy", None)
+    return f"  [project policy: {policy.why} Reference: {policy.reference}]" if policy else ""
+
+
 def knowledge_listing(kb: KnowledgeBase) -> str:
-    out = [f"Knowledge base {kb.version}: {summary(kb)}", "", "RED FLAGS (any one -> referral)"]
-    out += [f"  {flag.id}: {flag.text}  [{flag.source}]" for flag in kb.red_flags]
+    out = [f"Knowledge base {kb.version}: {summary(kb)}", ""]
+    out += ["URGENCY LEVELS (every warning sign and piece of medical advice names one)"]
+    out += [f"  {u.id}: {u.title}. {u.text}{_policy(u)}" for u in kb.urgency_levels]
+    out += ["", "WARNING SIGNS (any one -> referral until a doctor has cleared the person)"]
+    for sign in kb.signs:
+        out.append(f"  {sign.id} [{sign.urgency}]: {sign.text}  [{sign.source}]{_policy(sign)}")
     out += ["", "SYMPTOMS -> POSSIBLE CAUSES -> SOLUTIONS"]
     for symptom in kb.symptoms:
         regions = ", ".join(kb.region[r].name for r in symptom.regions)
@@ -108,19 +122,25 @@ def knowledge_listing(kb: KnowledgeBase) -> str:
             out.append(f"      ruled out if {describe(cause.ruled_out_when)}")
         for solution in symptom.solutions:
             target = ", ".join(solution.addresses) or "any cause"
-            out.append(f"    solution {solution.id} ({target}): {solution.text}")
+            out.append(f"    solution {solution.id} ({target}): {solution.text}{_policy(solution)}")
     out += ["", "DESK SET-UP CHECKS"]
     for check in kb.checks:
-        out.append(f"  {check.id} [{check.area}]: {check.guidance}")
+        out.append(f"  {check.id} [{check.area}]: {check.guidance}{_policy(check)}")
         out.append(
             f"    failed if {describe(check.failed_when)}; passed if {describe(check.passed_when)}"
         )
     out += ["", "CLINICAL ADVICE"]
-    out += [f"  {a.id} [{a.level}, {a.scope}] when {describe(a.when)}" for a in kb.advice]
+    out += [
+        f"  {a.id} [{a.urgency}, {a.scope}] when {describe(a.when)}{_policy(a)}" for a in kb.advice
+    ]
+    out += ["", "QUESTIONS BEYOND THE SOURCE DOCUMENTS"]
+    out += [f"  {q.id}: {q.label}{_policy(q)}" for q in kb.questions if q.policy]
     out += ["", "STRETCHES"]
-    out += [f"  {s.id}: {s.name} ({', '.join(s.regions)})" for s in kb.stretches]
+    out += [f"  {s.id}: {s.name} ({', '.join(s.regions)}){_policy(s)}" for s in kb.stretches]
     out += ["", "STRESS TECHNIQUES"]
     out += [f"  {t.id}: {t.name} when {describe(t.offered_when)}" for t in kb.techniques]
     out += ["", "HEALTHY HABITS"]
     out += [f"  {h.id}: {h.name} (focus when {describe(h.focus_when)})" for h in kb.habits]
+    out += ["", "REFERENCES (public guidance behind the project-policy items)"]
+    out += [f"  {r.id}: {r}{'  ' + r.url if r.url else ''}" for r in kb.references]
     return "\n".join(out) + "\n"

@@ -56,6 +56,14 @@ def assess(
             help="Emergency number shown in the report.",
         ),
     ] = "911",
+    support_contact: Annotated[
+        str,
+        typer.Option(
+            "--support-contact",
+            envvar="TROUBLESHOOT_SUPPORT_CONTACT",
+            help="Who the advice names for support, e.g. 'the OH nurse on 0123 4567'.",
+        ),
+    ] = "your occupational-health team",
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the questionnaire you stopped last time.")
     ] = False,
@@ -88,17 +96,24 @@ def assess(
             # Keep stdout clean for machine-readable output: ask on stderr then.
             to_stderr = chosen == "json" and output is None
             given = _interview(kb, workstation, to_stderr, emergency_number, resume)
-        result = run_assessment(kb, given, emergency_number=emergency_number, explain=explain)
+        result = run_assessment(
+            kb,
+            given,
+            emergency_number=emergency_number,
+            explain=explain,
+            support_contact=support_contact,
+        )
+        stored = None
         if save:
             from troubleshoot.store import Store
 
             store = Store.open(db)
             try:
-                saved = store.save(given, result.to_dict(), respondent, department)
+                stored = {"id": store.save(given, result.to_dict(), respondent, department)}
             finally:
                 store.close()
-            typer.echo(f"Saved as assessment {saved}.", err=True)
-        emit(document(result, kb, chosen), chosen, output)
+            typer.echo(f"Saved as assessment {stored['id']}.", err=True)
+        emit(document(result, kb, chosen, stored), chosen, output)
     except TroubleshootError as error:
         fail(error)
 

@@ -119,7 +119,7 @@ def show(
             )
             typer.echo("\n".join(changes) if changes else "No change in any conclusion.")
             return
-        emit(document(stored.result, kb, chosen), chosen, output)
+        emit(document(stored.result, kb, chosen, {"id": stored.id}), chosen, output)
     except TroubleshootError as error:
         fail(error)
 

@@ -1,8 +1,9 @@
 """Run an assessment on durable_rules. The only module that imports durable_rules.
 
 Hazards handled here (see the project's durable_rules field notes): one fixed session per
-engine, left empty after every assessment (its facts retracted, the phase first, or the session
-deleted where that is not safe); rule definitions are deep-copied because registering mutates
+engine, deleted after every assessment (never emptied by retracting facts: see
+_clear_session), always after an action has started in it; rule definitions are deep-copied
+because registering mutates
 them; the library's Python host swallows action errors, so actions are run here, over the C
 engine's own calls, and an error stops the assessment; facts are asserted one by one (a batch
 the engine refuses part-way leaves the session unsafe to delete) and every action started is
@@ -25,7 +26,7 @@ from typing import Any
 import durable_rules_engine as durable_core  # the C engine under durable.engine
 from durable import engine as durable_engine
 
-from troubleshoot.conditions import AnswerMissing, Answers, AnswerTest, FactTest
+from troubleshoot.conditions import UNSURE, AnswerMissing, Answers, AnswerTest, FactTest
 from troubleshoot.engine.evaluation import Evaluation, Key, Match, Run, describe_fact
 from troubleshoot.engine.facts import PHASE, answer_fact, answer_values, conclusion_fact, fact_test
 from troubleshoot.engine.rulebook import (
@@ -102,13 +103,9 @@ class Engine:
         self._handle = self._host.get_ruleset(RULESET)._handle
         self._lock = threading.Lock()
         self._run: Run | None = None
-        self._asserted: list[str] = []  # encoded facts the session holds, in assertion order
         self._state_handle: int | None = None  # the session's place in the C engine
         self._action_open = False  # an action started and not yet completed
         self._phase = self._encode(PHASE)
-        # Every rule that tests an absence waits for the phase fact (see rulebook), so the
-        # session can be emptied by retracting the phase first (see _clear_session).
-        self._retractable = all(rule.final for rule in self.rules if rule.unless)
 
     def _is_consumed(self, then: Conclusion) -> bool:
         return any(
@@ -137,7 +134,7 @@ class Engine:
     def evaluate(self, answers: Answers, facts: Iterable[dict[str, Any]] = ()) -> Evaluation:
         """Run one assessment: the answers plus other input facts (e.g. the workstation score)."""
         with self._lock:
-            if self._asserted:  # an earlier clearing was interrupted (e.g. by Ctrl-C)
+            if self._state_handle is not None:  # an earlier clearing was interrupted (Ctrl-C)
                 self._clear_session()
             run = Run()
             self._run = run
@@ -160,41 +157,29 @@ class Engine:
         return run.evaluation()
 
     def _clear_session(self) -> None:
-        """Leave the session empty for the next assessment, finished or failed: any action
-        still queued is completed unrun, then every fact is retracted, the phase first. Where
-        that is not safe or anything is unexpected, the session is deleted instead.
-        Retracting is cheaper than deleting: durable_rules allocates and clears join memory
-        for every rule when it creates a session."""
+        """Leave no session for the next assessment, finished or failed: an interrupted action
+        is given up, any action still queued is completed unrun, then the session is deleted.
+
+        Deleted, not emptied by retracting its facts: durable_rules 2.0.28 leaves the frames
+        of completed actions in its facts' location lists, so retracting a fact that took part
+        in a fired rule touches a freed frame, and one of many facts (a doctor's clearance
+        over every warning sign) overruns that frame's message array and corrupts memory."""
+        if self._state_handle is None:
+            return
         try:
-            if self._action_open and self._state_handle is not None:
+            if self._action_open:
                 # An action interrupted before it was completed (Ctrl-C) holds a lease that
                 # hides every queued action for a minute: give it up.
                 durable_core.abandon_action(self._handle, self._state_handle)
                 self._action_open = False
-            self._complete_pending()  # left queued only by a failed assessment
-            if self._retractable and self._retract_all():
-                return
         except durable_core.error:
             pass
         self._delete_session()
 
-    def _retract_all(self) -> bool:
-        """Retract the session's facts; False if one is refused or an action gets queued."""
-        phase = self._phase
-        # Without the phase no rule that tests an absence can match (they are all final), so
-        # no retraction can queue an action.
-        first = [phase] if phase in self._asserted else []
-        for text in [*first, *(text for text in reversed(self._asserted) if text != phase)]:
-            code, _ = durable_core.retract_fact(self._handle, text)
-            if code != _HANDLED:
-                return False
-        self._asserted = []  # only now: interrupted before, the next assessment clears again
-        # Checked once, at the end: an action queued by any retraction is still pending.
-        return not self._complete_pending()
-
     def _delete_session(self) -> None:
         """Delete the session, once no action is left open in it (that can crash the C
-        engine later)."""
+        engine later). Every session has started an action by then (the rulebook's
+        `assessment:complete` rule fires on the phase), so its action context is set."""
         try:
             self._complete_pending()
         finally:
@@ -202,7 +187,6 @@ class Engine:
             # Only once it is gone: interrupted before, the next assessment clears it again.
             self._state_handle = None
             self._action_open = False
-            self._asserted = []
 
     def _complete_pending(self) -> bool:
         """Complete, unrun, any action the session has queued; whether there was one."""
@@ -244,7 +228,7 @@ class Engine:
         """Whether any rule could use this answer. Others would only be refused by the engine
         (MessageNotHandled), which costs a round trip and an exception each."""
         question, value, about = fact["q"], fact["v"], fact.get("ab", "")
-        if question in self._any_value:
+        if question in self._any_value and value != UNSURE:  # "not sure" is still missing
             return True
         return any(
             all(test.accepts(value) and (not test.about or about in test.about) for test in t)
@@ -256,7 +240,6 @@ class Engine:
         input fact may be one no rule takes (e.g. a low severity): nothing follows from it."""
         code, self._state_handle = durable_core.assert_fact(self._handle, encoded)
         if code == _HANDLED:
-            self._asserted.append(encoded)
             return
         if code == _NOT_HANDLED and input_fact:
             return

@@ -1,7 +1,8 @@
 """How answers and conclusions are written as facts for the rule engine, and how a rule's
 conditions test them (durable_rules' JSON condition format; plain data, no engine here).
 
-An answer is {"t": "answer", "q": question, "v": value, "ab": item}, one fact per value; a
+An answer is {"t": "answer", "q": question, "v": value, "ab": item}, one fact per value ("not
+sure" included, as the value not_sure); a
 conclusion is {"t": kind, "n": id, "st": status, "ab": item}; the phase fact comes after the
 answers, and the rules that test an absence wait for it.
 """
@@ -17,12 +18,14 @@ PHASE: dict[str, Any] = {"t": "phase"}
 
 
 def answer_values(answers: Answers) -> Iterator[tuple[str, Any, str]]:
-    """(question, value, item) per answer value; "not sure" and empty answers give none."""
+    """(question, value, item) per answer value; empty answers give none. "Not sure" is a value
+    too: only a rule that names it (a warning sign someone is unsure of) takes it, and for every
+    other test it counts as unknown (see `fact_test`)."""
     for question, raw in answers.items():
         items = raw.items() if isinstance(raw, dict) else [("", raw)]
         for about, value in items:
             for single in value if isinstance(value, list) else [value]:
-                if single is not None and single != UNSURE:
+                if single is not None:
                     yield question, single, about
 
 
@@ -34,7 +37,7 @@ def answer_fact(question: str, value: Any, about: str) -> dict[str, Any]:
 
 
 def answer_facts(answers: Answers) -> Iterator[dict[str, Any]]:
-    """One fact per answer value; "not sure" and empty answers give no fact (unknown)."""
+    """One fact per answer value ("not sure" included; empty answers give no fact)."""
     for question, value, about in answer_values(answers):
         yield answer_fact(question, value, about)
 
@@ -65,6 +68,7 @@ def _value_test(atom: AnswerTest) -> dict[str, Any]:
 
 def fact_test(atom: AnswerTest | AnswerMissing | FactTest, *more: AnswerTest) -> dict[str, Any]:
     """A durable_rules test matching one fact; `more` adds tests on the same answer."""
+    tests: list[dict[str, Any]]
     if isinstance(atom, FactTest):
         tests = [{"t": atom.kind}]
         if atom.ids:
@@ -77,4 +81,6 @@ def fact_test(atom: AnswerTest | AnswerMissing | FactTest, *more: AnswerTest) ->
         tests += [_value_test(test) for test in (atom, *more)]
         if atom.about:
             tests.append(_one_of("ab", atom.about))
+    else:  # an answer is missing while its only values are "not sure"
+        tests.append({"$neq": {"v": UNSURE}})
     return {"$and": tests}

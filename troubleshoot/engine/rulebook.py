@@ -9,138 +9,30 @@ stratified: no final rule produces a fact that another rule tests for absence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
-from itertools import product
 
-from troubleshoot.conditions import AnswerMissing, AnswerTest, Atom, Condition, FactTest, disjuncts
+from troubleshoot.conditions import AllOf, AnswerTest, FactTest
+from troubleshoot.engine.rules import (
+    GATE_KINDS,
+    PROGRAM,
+    URGENCIES,
+    Conclusion,
+    RuleSpec,
+    from_condition,
+    with_unless,
+)
+from troubleshoot.engine.safety import gate_rules
+from troubleshoot.engine.safety import held_back as held_back_when
 from troubleshoot.errors import KnowledgeBaseError
 from troubleshoot.kb import KnowledgeBase
 
-PROGRAM = FactTest("program", ("open",))
-# Kinds of conclusion that are gates rather than reasons: left out of "because you said".
-GATE_KINDS = frozenset({"program"})
-
-
-@dataclass(frozen=True)
-class Conclusion:
-    kind: str
-    id: str
-    status: str = ""
-    symptom: str = ""
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    id: str
-    when: tuple[AnswerTest | FactTest, ...]
-    then: Conclusion
-    unless: tuple[AnswerMissing | AnswerTest | FactTest, ...] = ()
-    final: bool = False
-
-
-def _split(
-    conj: tuple[Atom, ...],
-) -> tuple[tuple[AnswerTest | FactTest, ...], tuple[AnswerMissing, ...]]:
-    positive = tuple(a for a in conj if isinstance(a, AnswerTest | FactTest))
-    missing = tuple(a for a in conj if isinstance(a, AnswerMissing))
-    return positive, missing
-
-
-def _from_condition(
-    rule_id: str, condition: Condition, then: Conclusion, prefix: tuple[FactTest, ...] = ()
-) -> list[RuleSpec]:
-    """One rule per disjunct; `answer_missing` atoms become final negations."""
-    conjunctions = disjuncts(condition)
-    rules = []
-    for number, conj in enumerate(conjunctions, start=1):
-        positive, missing = _split(conj)
-        suffix = f"#{number}" if len(conjunctions) > 1 else ""
-        rules.append(
-            RuleSpec(f"{rule_id}{suffix}", (*prefix, *positive), then, missing, final=bool(missing))
-        )
-    return rules
-
-
-def _negations(condition: Condition | None) -> list[tuple[AnswerTest | FactTest, ...]]:
-    """Ways for `condition` to be false: not (c1 or c2 ...) is, for every conjunction, one of
-    its atoms absent; each returned tuple is one such choice (all of its atoms absent)."""
-    if condition is None:
-        return [()]
-    choices = []
-    for conj in disjuncts(condition):
-        atoms_ = tuple(a for a in conj if isinstance(a, AnswerTest | FactTest))
-        if len(atoms_) != len(conj):
-            raise KnowledgeBaseError([f"`unless` cannot use answer_missing: {condition}"])
-        choices.append(atoms_)
-    return [tuple(dict.fromkeys(combo)) for combo in product(*choices)]
-
-
-def _with_unless(rule: RuleSpec, condition: Condition | None) -> list[RuleSpec]:
-    if condition is None:
-        return [rule]
-    ways = _negations(condition)
-    return [
-        RuleSpec(
-            f"{rule.id}/unless{n}" if len(ways) > 1 else rule.id,
-            rule.when,
-            rule.then,
-            (*rule.unless, *way),
-            final=True,
-        )
-        for n, way in enumerate(ways, start=1)
-    ]
+__all__ = ["GATE_KINDS", "PROGRAM", "URGENCIES", "Conclusion", "RuleSpec", "build_rulebook"]
 
 
 @lru_cache(maxsize=8)
 def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
     rules: list[RuleSpec] = []
-    flag_ids = tuple(flag.id for flag in kb.red_flags)
-    any_flag = FactTest("red_flag", flag_ids)
-
-    # Red flags and the gate to the self-help program.
-    for flag in kb.red_flags:
-        rules.append(
-            RuleSpec(
-                f"red_flag:{flag.id}",
-                (AnswerTest(flag.id, "is", "yes"),),
-                Conclusion("red_flag", flag.id),
-            )
-        )
-    rules.append(
-        RuleSpec(
-            "program:screen_clear",
-            tuple(AnswerTest(f, "is", "no") for f in flag_ids),
-            Conclusion("program", "open", "screen_clear"),
-        )
-    )
-    # A doctor's clearance opens the program only once the whole screen has been answered.
-    screen_answered = tuple(AnswerTest(f, "in", ("yes", "no")) for f in flag_ids)
-    rules.append(
-        RuleSpec(
-            "program:cleared_by_doctor",
-            (*screen_answered, any_flag, AnswerTest("cleared_by_doctor", "is", "yes")),
-            Conclusion("program", "open", "cleared_by_doctor"),
-        )
-    )
-    rules.append(
-        RuleSpec(
-            "referral:required",
-            (any_flag,),
-            Conclusion("referral", "required"),
-            unless=(PROGRAM,),
-            final=True,
-        )
-    )
-    rules.append(
-        RuleSpec(
-            "referral:screen_incomplete",
-            (),
-            Conclusion("referral", "screen_incomplete"),
-            unless=(any_flag, PROGRAM),
-            final=True,
-        )
-    )
+    rules += gate_rules(kb)
 
     # Symptoms, desk checks and factors (only once the program is open).
     for symptom in kb.symptoms:
@@ -153,18 +45,19 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
         )
     for check in kb.checks:
         for status, condition in (("failed", check.failed_when), ("passed", check.passed_when)):
-            rules += _from_condition(
+            rules += from_condition(
                 f"check:{check.id}:{status}",
                 condition,
                 Conclusion("check", check.id, status),
                 (PROGRAM,),
             )
     for factor in kb.factors:
-        rules += _from_condition(
+        rules += from_condition(
             f"factor:{factor.id}", factor.present_when, Conclusion("factor", factor.id), (PROGRAM,)
         )
 
     # Causes: evidence from answers, then likely / dropped / possible.
+    held_back = held_back_when(kb)
     for symptom in kb.symptoms:
         reported = FactTest("symptom", (symptom.id,))
         for cause in symptom.causes:
@@ -172,18 +65,30 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
                 ("confirms", cause.confirmed_when),
                 ("rules_out", cause.ruled_out_when),
             ):
-                rules += _from_condition(
+                rules += from_condition(
                     f"cause:{cause.id}:{effect}",
                     condition,
                     Conclusion("evidence", cause.id, effect, symptom.id),
                     (reported,),
                 )
             evidence = FactTest("evidence", (cause.id,))
+            confirms = FactTest("evidence", (cause.id,), "confirms")
+            rules_out = FactTest("evidence", (cause.id,), "rules_out")
+            # Evidence both ways leaves the cause possible (and the report shows both answers).
             rules.append(
                 RuleSpec(
                     f"cause:{cause.id}:likely",
-                    (FactTest("evidence", (cause.id,), "confirms"),),
+                    (confirms,),
                     Conclusion("cause", cause.id, "likely", symptom.id),
+                    unless=(rules_out,),
+                    final=True,
+                )
+            )
+            rules.append(
+                RuleSpec(
+                    f"cause:{cause.id}:possible:both_ways",
+                    (confirms, rules_out),
+                    Conclusion("cause", cause.id, "possible", symptom.id),
                 )
             )
             rules.append(
@@ -207,12 +112,12 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
         for solution in symptom.solutions:
             then = Conclusion("solution", solution.id, "", symptom.id)
             if not solution.addresses:
-                rules += _with_unless(
+                rules += with_unless(
                     RuleSpec(f"solution:{solution.id}", (reported,), then), solution.unless
                 )
             for cause_id in solution.addresses:
                 for status in ("likely", "possible"):
-                    rules += _with_unless(
+                    rules += with_unless(
                         RuleSpec(
                             f"solution:{solution.id}:via:{cause_id}:{status}",
                             (FactTest("cause", (cause_id,), status),),
@@ -221,58 +126,62 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
                         solution.unless,
                     )
             for stretch_id in solution.stretches:
-                rules.append(
+                rules += with_unless(
                     RuleSpec(
                         f"stretch:{stretch_id}:via:{solution.id}",
                         (FactTest("solution", (solution.id,)),),
                         Conclusion("stretch", stretch_id),
-                    )
+                    ),
+                    held_back.get(stretch_id),
                 )
         for stretch in kb.stretches:
             if set(stretch.regions) & set(symptom.regions):
-                rules.append(
+                rules += with_unless(
                     RuleSpec(
                         f"stretch:{stretch.id}:for:{symptom.id}",
                         (reported,),
                         Conclusion("stretch", stretch.id),
-                    )
+                    ),
+                    held_back.get(stretch.id),
                 )
 
     # The rest of the program: techniques, habits, breaks, posture.
     for technique in kb.techniques:
-        for rule in _from_condition(
+        for rule in from_condition(
             f"technique:{technique.id}",
             technique.offered_when,
             Conclusion("technique", technique.id),
             (PROGRAM,),
         ):
-            rules += _with_unless(rule, technique.unless)
+            rules += with_unless(rule, technique.unless)
     for habit in kb.habits:
-        rules += _from_condition(
-            f"habit:{habit.id}:focus",
-            habit.focus_when,
-            Conclusion("habit", habit.id, "focus"),
-            (PROGRAM,),
+        # A habit shown only to some (weight tips for those who asked) needs `offered_when` for
+        # every one of its conclusions.
+        offered = habit.offered_when
+        for status, when in (("focus", habit.focus_when), ("keep_up", habit.keep_up_when)):
+            if when is not None:
+                rules += from_condition(
+                    f"habit:{habit.id}:{status}",
+                    when if offered is None else AllOf((offered, when)),
+                    Conclusion("habit", habit.id, status),
+                    (PROGRAM,),
+                )
+        not_yet = (
+            FactTest("habit", (habit.id,), "focus"),
+            FactTest("habit", (habit.id,), "keep_up"),
         )
-        if habit.keep_up_when is not None:
-            rules += _from_condition(
-                f"habit:{habit.id}:keep_up",
-                habit.keep_up_when,
-                Conclusion("habit", habit.id, "keep_up"),
-                (PROGRAM,),
+        general = Conclusion("habit", habit.id, "general")
+        if offered is None:
+            rules.append(
+                RuleSpec(f"habit:{habit.id}:general", (PROGRAM,), general, not_yet, final=True)
             )
-        rules.append(
-            RuleSpec(
-                f"habit:{habit.id}:general",
-                (PROGRAM,),
-                Conclusion("habit", habit.id, "general"),
-                unless=(
-                    FactTest("habit", (habit.id,), "focus"),
-                    FactTest("habit", (habit.id,), "keep_up"),
-                ),
-                final=True,
-            )
-        )
+        else:
+            rules += [
+                RuleSpec(rule.id, rule.when, general, (*rule.unless, *not_yet), final=True)
+                for rule in from_condition(
+                    f"habit:{habit.id}:general", offered, general, (PROGRAM,)
+                )
+            ]
     rules.append(RuleSpec("break_plan", (PROGRAM,), Conclusion("break_plan", kb.break_plan.id)))
     for posture in kb.posture:
         rules.append(
@@ -282,13 +191,20 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
     # Clinical advice: safety advice is drawn in every report, program advice only with it.
     for advice in kb.advice:
         gate = (PROGRAM,) if advice.scope == "program" else ()
-        rules += _from_condition(
+        for rule in from_condition(
             f"advice:{advice.id}", advice.when, Conclusion("advice", advice.id), gate
-        )
+        ):
+            rules += with_unless(rule, advice.unless)
 
     # Risk level: every level whose condition holds is concluded; the result takes the first.
     for level in kb.risk_levels:
-        rules += _from_condition(f"risk:{level.id}", level.when, Conclusion("risk", level.id))
+        rules += from_condition(f"risk:{level.id}", level.when, Conclusion("risk", level.id))
+
+    # Fires on the phase in every assessment: "every answer is in". It also makes sure an
+    # action has started in every session before it is deleted (see the adapter).
+    rules.append(
+        RuleSpec("assessment:complete", (), Conclusion("assessment", "complete"), final=True)
+    )
 
     _check_stratified(rules)
     return tuple(rules)

@@ -1,10 +1,12 @@
 """The adaptive questionnaire: which questions to ask, in which order, and the interactive loop.
 
-Order: red flags (then, if one applies, whether a doctor has cleared the person; if not, the
-questionnaire ends), symptoms, strength and duration per symptom, only the follow-up questions
-the rules use for the reported symptoms, then stress and everyday health. The plan is
-recomputed from the answers after every answer, so going back and changing an answer changes
-what follows.
+Order: every warning sign (then, if one applies, whether a doctor has cleared the person),
+symptoms, strength and duration per symptom, only the follow-up questions the rules use for
+the reported symptoms, then stress and everyday health. While a warning sign holds the program
+back, only the parts marked `asked_on_referral` are asked (the safety check, the symptoms and
+how strong they are: what the doctor and the OH team need, and what can make it more urgent).
+The plan is recomputed from the answers after every answer, so going back and changing an
+answer changes what follows.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from troubleshoot.assess import UNSURE_WORDS, allowed_values, coerce_answer
+from troubleshoot.assess import UNSURE_WORDS, allowed_values, assess, coerce_answer
 from troubleshoot.conditions import UNSURE, AnswerValue, holds
 from troubleshoot.errors import AnswersError
-from troubleshoot.kb import KnowledgeBase, Question
+from troubleshoot.kb import Choice, KnowledgeBase, Question
 
 BACK = {"b", "back"}
 WHY = {"?", "why"}
@@ -31,7 +33,7 @@ class Step:
 
 
 def _red_flag_raised(kb: KnowledgeBase, answers: dict[str, AnswerValue]) -> bool:
-    return any(answers.get(flag.id) == "yes" for flag in kb.red_flags)
+    return any(answers.get(sign.id) == "yes" for sign in kb.signs)
 
 
 def relevant_questions(
@@ -59,12 +61,13 @@ def plan(
     """The questions to ask given the answers so far, in order."""
     steps: list[Step] = []
     order = {section.id: n for n, section in enumerate(kb.sections)}
+    on_referral = {section.id for section in kb.sections if section.asked_on_referral}
     needed = relevant_questions(kb, answers, workstation)
     reported = answers.get("symptoms")
+    referral = _red_flag_raised(kb, answers) and answers.get("cleared_by_doctor") != "yes"
     for question in sorted(kb.questions, key=lambda q: order.get(q.section, len(order))):
-        referral = _red_flag_raised(kb, answers) and answers.get("cleared_by_doctor") != "yes"
-        if question.section != "screening" and referral:
-            break  # nothing after the safety check until a doctor has cleared them
+        if referral and question.section not in on_referral:
+            continue  # no self-help questions until a doctor has cleared them
         if question.section == "follow_up" and question.id not in needed:
             continue
         if question.when is not None and not holds(question.when, answers, frozenset()):
@@ -108,7 +111,7 @@ def options(question: Question) -> list[tuple[str, str]]:
     if question.type == "yes_no":
         shown = [("yes", "Yes"), ("no", "No")]
     elif question.type in ("choice", "multi"):
-        shown = [(c.id, c.label) for c in question.choices]
+        shown = [(c.id, c.label) for c in _grouped(question)]
         if question.none_choice:
             shown.append((question.none_choice.id, question.none_choice.label))
     else:
@@ -116,6 +119,29 @@ def options(question: Question) -> list[tuple[str, str]]:
     if question.allow_unsure and question.type in ("yes_no", "choice"):
         shown.append((UNSURE, question.unsure_label))
     return shown
+
+
+def _grouped(question: Question) -> list[Choice]:
+    """The choices in order, each group's choices side by side (where its first one is)."""
+    group_of = {choice: group for group in question.groups for choice in group.choices}
+    by_id = {choice.id: choice for choice in question.choices}
+    ordered: list[Choice] = []
+    for choice in question.choices:
+        if choice in ordered:
+            continue
+        group = group_of.get(choice.id)
+        members = [by_id[c] for c in group.choices if c in by_id] if group else [choice]
+        ordered += [member for member in members if member not in ordered]
+    return ordered
+
+
+def group_hint(question: Question, value: str) -> str | None:
+    """The hint shown above a group of choices, before its first choice."""
+    for group in question.groups:
+        first = next((c.id for c in _grouped(question) if c.id in group.choices), None)
+        if value == first:
+            return f"{group.name}: {group.hint}"
+    return None
 
 
 def parse_reply(question: Question, reply: str) -> AnswerValue:
@@ -155,19 +181,23 @@ def stop_message(
     emergency_number: str,
     draft: str | None = None,
 ) -> str:
-    """What to say when the questionnaire stops early: where the draft is, and for a reported
-    red flag, the referral and the emergency statement."""
+    """What to say when the questionnaire stops early: where the draft is, and, when the answers
+    so far already call for care (a warning sign, or one the person is not sure of), how urgent
+    it is and why, the referral and the emergency statement."""
     lines = ["", "Stopped before the end of the questionnaire; no report was made."]
     if draft:
         lines.append(
             f"Your answers so far are saved in {draft}. "
             "Run `troubleshoot assess --resume` to continue where you stopped."
         )
+    urgency = assess(kb, answers, emergency_number=emergency_number).urgency
+    if urgency is not None:
+        lines.append(f"{urgency.title}. {urgency.text}")
+        lines += [f"- {reason.advice}" for reason in urgency.reasons]
     if _red_flag_raised(kb, answers):
-        lines += [
-            kb.statements["referral"].text,
-            kb.statements["emergency"].text.replace("{number}", emergency_number),
-        ]
+        lines.append(kb.statements["referral"].text)
+    if urgency is not None or _red_flag_raised(kb, answers):
+        lines.append(kb.statements["emergency"].text.replace("{number}", emergency_number))
     return "\n".join(lines)
 
 
@@ -233,6 +263,8 @@ class Interview:
         done = sum(1 for s in steps if _is_answered(s, self.answers))
         lines = [f"\n[{done + 1} of about {len(steps)}] {question.prompt.replace('{item}', item)}"]
         for number, (value, label) in enumerate(options(question), start=1):
+            if (group := group_hint(question, value)) is not None:
+                lines.append(f"  {group}")
             hint = self._regions_hint(question, value)
             lines.append(f"  {number}) {label}{hint}")
         if question.type == "multi":

@@ -7,8 +7,10 @@ from typing import Any, Protocol
 
 from troubleshoot.conditions import (
     COMPARISONS,
+    UNSURE,
     AnswerMissing,
     AnswerTest,
+    AnyOf,
     Condition,
     FactTest,
     atoms,
@@ -65,9 +67,15 @@ class KnowledgeChecks:
                 self.problems.append(
                     f"{where}: {field}: '{atom.op}' needs a scale or number {name}"
                 )
+        elif question.type in ("scale", "number"):
+            values = atom.value if atom.op == "in" else (atom.value,)
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+                self.problems.append(f"{where}: {field}: {name} takes numbers only")
         else:
             values = atom.value if atom.op == "in" else (atom.value,)
             allowed = ("yes", "no") if question.type == "yes_no" else question.choice_ids
+            if question.allow_unsure:
+                allowed = (*allowed, UNSURE)  # "not sure" can be asked for by name
             for value in values:
                 if value not in allowed:
                     self.problems.append(
@@ -122,12 +130,26 @@ class KnowledgeChecks:
                 f"{self._where('questions', 'symptoms')}: choices must be the symptoms "
                 "(use `choices_from: symptoms`)"
             )
-        for flag in kb.red_flags:
-            question = kb.question.get(flag.id)
+        self._unique("warning_signs", [(sign.id, ()) for sign in kb.signs])
+        for sign in kb.signs:
+            section = "red_flags" if sign in kb.red_flags else "warning_signs"
+            question = kb.question.get(sign.id)
             if question is None or question.type != "yes_no" or question.section != "screening":
                 self.problems.append(
-                    f"{self._where('red_flags', flag.id)}: needs a yes_no question "
-                    f"'{flag.id}' in section screening"
+                    f"{self._where(section, sign.id)}: needs a yes_no question "
+                    f"'{sign.id}' in section screening"
+                )
+        self._check_clearance(kb)
+        self._check_retired(kb)
+        for advice in kb.advice:
+            per_symptom = {q.id for q in kb.questions if q.for_each}
+            if advice.holds_back_stretches and not all(
+                isinstance(atom, AnswerTest) and atom.question in per_symptom
+                for atom in atoms(advice.when)
+            ):
+                self.problems.append(
+                    f"{self._where('advice', advice.id)}: holds_back_stretches needs a `when` of "
+                    "per-symptom answer tests only (it holds stretches back for one symptom)"
                 )
         for symptom in kb.symptoms:
             for solution in symptom.solutions:
@@ -136,6 +158,47 @@ class KnowledgeChecks:
                         where = self._where("symptoms", symptom.id, solution.id)
                         self.problems.append(f"{where}: unknown stretch '{stretch}'")
         self._check_fact_cycles(kb)
+
+    def _check_clearance(self, kb: KnowledgeBase) -> None:
+        """A doctor's clearance is asked exactly when some warning sign is "yes"."""
+        question = kb.question.get("cleared_by_doctor")
+        if question is None:
+            return
+        expected = {(sign.id, "yes") for sign in kb.signs}
+        found = (
+            {
+                (atom.question, atom.value)
+                for atom in atoms(question.when)
+                if isinstance(atom, AnswerTest) and atom.op == "is"
+            }
+            if question.when is not None
+            else set()
+        )
+        if not isinstance(question.when, AnyOf) or found != expected:
+            self.problems.append(
+                f"{self._where('questions', 'cleared_by_doctor')}: when must be `any` of every "
+                "warning sign answered yes (red_flags and warning_signs)"
+            )
+
+    def _check_retired(self, kb: KnowledgeBase) -> None:
+        """A retired choice is no longer offered, and what it now means is a valid answer."""
+        for question in kb.questions:
+            where = self._where("questions", question.id)
+            for choice, means in question.retired:
+                if choice in question.choice_ids:
+                    self.problems.append(f"{where}: retired choice '{choice}' is still offered")
+                for target, answer in means:
+                    other = kb.question.get(target)
+                    allowed = (
+                        ("yes", "no")
+                        if other and other.type == "yes_no"
+                        else (other.choice_ids if other else ())
+                    )
+                    if answer not in allowed:
+                        self.problems.append(
+                            f"{where}: retired choice '{choice}' means {target}={answer}, "
+                            "which is not an answer of that question"
+                        )
 
     def _check_fact_cycles(self, kb: KnowledgeBase) -> None:
         """Checks and factors may not depend on each other in a loop (rules must terminate)."""

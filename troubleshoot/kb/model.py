@@ -1,4 +1,5 @@
-"""Frozen types the knowledge base is parsed into (see loader.py for loading)."""
+"""Frozen types the knowledge base is parsed into (see loader.py for loading; the warning
+signs and urgency levels are in safety.py, sources and policies in provenance.py)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,26 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from troubleshoot.conditions import Condition, questions_used
+from troubleshoot.kb.provenance import Policy, Reference, SourceRef
+from troubleshoot.kb.safety import UrgencyLevel, WarningSign
 from troubleshoot.rosa import Rosa
 
 QUESTION_TYPES = ("yes_no", "choice", "multi", "scale", "number")
 
 
 @dataclass(frozen=True)
-class SourceRef:
-    file: str
-    section: str
-
-    def __str__(self) -> str:
-        return f'{self.file}, section "{self.section}"'
-
-
-@dataclass(frozen=True)
 class Choice:
     id: str
     label: str
+
+
+@dataclass(frozen=True)
+class ChoiceGroup:
+    """Choices shown together, with a one-line hint on which to pick."""
+
+    name: str
+    hint: str
+    choices: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ class Question:
     minimum: float | None = None
     maximum: float | None = None
     source: SourceRef | None = None
+    groups: tuple[ChoiceGroup, ...] = ()
+    # Choices of earlier versions, still read from answers files: id -> what it now means.
+    retired: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    policy: Policy | None = None
 
     @property
     def choice_ids(self) -> tuple[str, ...]:
@@ -95,6 +102,7 @@ class Solution:
     source: SourceRef
     stretches: tuple[str, ...] = ()
     unless: Condition | None = None  # does not apply when this holds (e.g. already done)
+    policy: Policy | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,7 @@ class Check:
     failed_when: Condition
     passed_when: Condition
     source: SourceRef
+    policy: Policy | None = None
 
 
 @dataclass(frozen=True)
@@ -130,11 +139,15 @@ class Factor:
 class Advice:
     id: str
     scope: str  # "safety": shown in every report; "program": only with the self-help program
-    level: str  # urgent | doctor | info
+    urgency: str  # emergency | same_day | soon (medical advice), or info
     text: str
     when: Condition
     source: SourceRef
     also_sources: tuple[SourceRef, ...] = ()
+    unless: Condition | None = None
+    # While drawn for a symptom, the stretches for that symptom's body regions are held back.
+    holds_back_stretches: bool = False
+    policy: Policy | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +158,7 @@ class Stretch:
     steps: tuple[str, ...]
     source: SourceRef
     caution: str = ""
+    policy: Policy | None = None  # e.g. a correction of the source
 
 
 @dataclass(frozen=True)
@@ -168,6 +182,7 @@ class Habit:
     focus_when: Condition
     source: SourceRef
     keep_up_when: Condition | None = None
+    offered_when: Condition | None = None  # shown only when this holds (None: always)
 
 
 @dataclass(frozen=True)
@@ -193,6 +208,16 @@ class MovementIdea:
 
 
 @dataclass(frozen=True)
+class Rhythm:
+    """One of the break plan's numbers, said once with what it is for."""
+
+    id: str
+    every: str
+    text: str
+    source: SourceRef
+
+
+@dataclass(frozen=True)
 class BreakPlan:
     id: str
     summary: str
@@ -202,6 +227,7 @@ class BreakPlan:
     vision_break_text: str
     source: SourceRef
     also_sources: tuple[SourceRef, ...] = ()
+    rhythm: tuple[Rhythm, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,6 +235,7 @@ class Section:
     id: str
     title: str
     intro: str
+    asked_on_referral: bool = False  # asked even while a warning sign holds the program back
 
 
 @dataclass(frozen=True)
@@ -232,7 +259,7 @@ class KnowledgeBase:
     regions: tuple[Region, ...]
     statements: dict[str, Statement]
     questions: tuple[Question, ...]
-    red_flags: tuple[Statement, ...]
+    red_flags: tuple[WarningSign, ...]
     symptoms: tuple[Symptom, ...]
     checks: tuple[Check, ...]
     factors: tuple[Factor, ...]
@@ -246,6 +273,46 @@ class KnowledgeBase:
     notes: dict[str, Statement] = field(default_factory=dict)  # stretch tips, stress plan, ...
     rosa: Rosa | None = None
     risk_levels: tuple[RiskLevel, ...] = ()
+    warning_signs: tuple[WarningSign, ...] = ()  # beyond the four red flags (policy)
+    urgency_levels: tuple[UrgencyLevel, ...] = ()
+    references: tuple[Reference, ...] = ()
+
+    @cached_property
+    def signs(self) -> tuple[WarningSign, ...]:
+        """Every warning sign of the safety check: the red flags, then the further signs."""
+        return (*self.red_flags, *self.warning_signs)
+
+    @cached_property
+    def sign(self) -> dict[str, WarningSign]:
+        return {s.id: s for s in self.signs}
+
+    @cached_property
+    def urgency(self) -> dict[str, UrgencyLevel]:
+        return {u.id: u for u in self.urgency_levels}
+
+    @cached_property
+    def policy_items(self) -> tuple[tuple[str, str, str, Policy], ...]:
+        """(kind, id, name, policy) of every item that goes beyond the source documents."""
+        found: list[tuple[str, str, str, Policy]] = []
+        for level in self.urgency_levels:
+            found.append(("urgency level", level.id, level.title, level.policy))
+        for sign in self.warning_signs:
+            if sign.policy:
+                found.append(("warning sign", sign.id, sign.text, sign.policy))
+        groups: list[tuple[str, tuple[Question | Advice | Solution | Check | Stretch, ...]]] = [
+            ("question", self.questions),
+            ("advice", self.advice),
+            ("solution", tuple(self.solution.values())),
+            ("desk check", self.checks),
+            ("stretch", self.stretches),
+        ]
+        for kind, items in groups:
+            for item in items:
+                if item.policy:
+                    names = (getattr(item, a, "") for a in ("label", "name", "text", "guidance"))
+                    name = next((str(n) for n in names if n), item.id)
+                    found.append((kind, item.id, str(name), item.policy))
+        return tuple(found)
 
     @cached_property
     def question(self) -> dict[str, Question]:
@@ -292,7 +359,7 @@ class KnowledgeBase:
         return {r.id: r for r in self.regions}
 
     @cached_property
-    def red_flag(self) -> dict[str, Statement]:
+    def red_flag(self) -> dict[str, WarningSign]:
         return {r.id: r for r in self.red_flags}
 
     @cached_property

@@ -152,7 +152,7 @@ def _translate(
         labels = mapping.values.get(question_id, {})
         if isinstance(value, str):
             text = value.strip()
-            is_list = question_id in ("red_flags",) or (
+            is_list = question_id in ("red_flags", "warning_signs") or (
                 question is not None and question.type == "multi"
             )
             parts = [p.strip() for p in text.split(LIST_SEPARATOR)] if is_list else [text]

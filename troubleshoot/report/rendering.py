@@ -5,6 +5,8 @@ missing value is an error rather than a blank. Template context (all formats):
 
 - `r`: the result as its JSON document, `troubleshoot.assess.Result.to_dict()` (see
   docs/result-schema.json), live or stored
+- `stored`: None, or where the assessment is stored (`{"id": ...}`): the report then says the
+  OH team has been told
 - `plain`: true for the plain-text layout of report.md
 - filter `region_name`: body-region id -> its name; `regions`: id -> name (for the body map)
 """
@@ -52,6 +54,7 @@ def environment(kb: KnowledgeBase, directory: Path | None = None) -> jinja2.Envi
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.do"],
     )
     names = {region.id: region.name for region in kb.regions}
     env.filters["region_name"] = lambda region_id: names.get(region_id, region_id)
@@ -59,9 +62,15 @@ def environment(kb: KnowledgeBase, directory: Path | None = None) -> jinja2.Envi
     return env
 
 
-def render(result: Result | dict[str, Any], kb: KnowledgeBase, fmt: str) -> str:
+def render(
+    result: Result | dict[str, Any],
+    kb: KnowledgeBase,
+    fmt: str,
+    stored: dict[str, Any] | None = None,
+) -> str:
     """The report as text in one of FORMATS ("terminal" gives the Markdown source). A stored
-    result (its JSON document as a dict) renders exactly like the live one."""
+    result (its JSON document as a dict) renders exactly like the live one; `stored` says where
+    it is stored (its `id`), so the report can say the OH team has been told."""
     data = result.to_dict() if isinstance(result, Result) else result
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -71,7 +80,7 @@ def render(result: Result | dict[str, Any], kb: KnowledgeBase, fmt: str) -> str:
 
     try:
         template = environment(kb).get_template(TEMPLATES[fmt])
-        return _tidy(template.render(r=data))
+        return _tidy(template.render(r=data, stored=stored))
     except jinja2.TemplateError as error:
         raise ReportError(f"report template {TEMPLATES[fmt]}: {error}") from error
 
@@ -91,11 +100,16 @@ def to_pdf(html: str) -> bytes:
         raise ReportError(f"could not make the PDF: {error}") from error
 
 
-def document(result: Result | dict[str, Any], kb: KnowledgeBase, fmt: str) -> str | bytes:
+def document(
+    result: Result | dict[str, Any],
+    kb: KnowledgeBase,
+    fmt: str,
+    stored: dict[str, Any] | None = None,
+) -> str | bytes:
     """The employee report in any format, PDF included (as bytes)."""
     if fmt == "pdf":
-        return to_pdf(render(result, kb, "html"))
-    return render(result, kb, "md" if fmt == "terminal" else fmt)
+        return to_pdf(render(result, kb, "html", stored))
+    return render(result, kb, "md" if fmt == "terminal" else fmt, stored)
 
 
 def _tidy(text: str) -> str:

@@ -352,8 +352,13 @@ def _insert(conn: Connection, record: dict[str, Any]) -> int:
 
 
 def _followups_for(result: dict[str, Any]) -> list[tuple[str, str]]:
-    """Referrals and high-risk assessments open a follow-up; so does each failed desk check."""
+    """Emergency or same-day advice, referrals and high-risk assessments open a follow-up; so
+    does each failed desk check."""
     opened = []
+    urgency = result.get("urgency")
+    if urgency and urgency["level"] in ("emergency", "same_day"):
+        reasons = [r["id"] for r in urgency["reasons"] if r["urgency"] == urgency["level"]]
+        opened.append(("urgent", f"{urgency['level']}: {','.join(reasons)}"[:200]))
     if result["program"] == "referral":
         opened.append(("referral", ",".join(f["id"] for f in result["referral"]["red_flags"])))
     elif result["risk"]["level"] == "high":
