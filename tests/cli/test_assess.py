@@ -146,6 +146,7 @@ def test_end_of_input_stops_cleanly(runner) -> None:
 def test_stopping_after_a_red_flag_still_refers(runner) -> None:
     result = runner.invoke(app, ["assess"], input="1\n2\n2\n2\n")
     assert result.exit_code == 130
+    assert "Contact a doctor today" in result.stderr  # how urgent, even when stopped early
     assert "Talk to your doctor before starting this program" in result.stderr
     assert "Call 911" in result.stderr
 
@@ -168,3 +169,30 @@ def test_typed_odd_digits_are_re_prompted(runner) -> None:
     result = runner.invoke(app, ["assess"], input="\u00b2\n" + "9" * 5000 + "\n")
     assert result.exit_code == 130
     assert result.stdout.count("is not a valid answer here") == 2
+
+
+def test_an_urgent_report_says_whether_the_oh_team_was_told(runner, tmp_path) -> None:
+    path = _answers_file(tmp_path, {"red_flags": [], "warning_signs": ["saddle_numbness"]})
+    stored = runner.invoke(app, ["assess", "-a", str(path), "-f", "md"])
+    assert stored.exit_code == 0, stored.stderr
+    head = stored.stdout.split("**Risk level")[0]
+    assert head.startswith("# Your ergonomic troubleshooting report\n\n## Emergency: get help now")
+    assert "Call 911 or go to the nearest emergency department now" in head
+    assert "Your occupational-health team has been told" in head
+    unstored = runner.invoke(app, ["assess", "-a", str(path), "-f", "md", "--no-save"])
+    assert "has not been told: please tell them yourself" in unstored.stdout
+
+
+def test_the_support_contact_is_named_in_the_advice(runner, tmp_path) -> None:
+    answers = {"red_flags": [], "warning_signs": [], "symptoms": ["none"], "stress_level": 9}
+    path = _answers_file(tmp_path, answers)
+    result = runner.invoke(
+        app,
+        ["assess", "-a", str(path), "-f", "json", "--no-save"],
+        env={"TROUBLESHOOT_SUPPORT_CONTACT": "Dana in OH on 0123 4567"},
+    )
+    assert result.exit_code == 0, result.stderr
+    support = next(a for a in json.loads(result.stdout)["advice"] if a["id"] == "get_support")
+    assert "Dana in OH on 0123 4567" in support["text"] and "call 911 now" in support["text"]
+    bad = runner.invoke(app, ["assess", "-a", str(path), "--support-contact", " "])
+    assert bad.exit_code == 2 and "--support-contact" in bad.stderr

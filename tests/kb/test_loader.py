@@ -237,3 +237,16 @@ def test_absence_tests_on_late_facts_are_refused(rules_copy: Path) -> None:
     kb = load_knowledge_base(rules_copy)
     with pytest.raises(KnowledgeBaseError, match="only decided after all answers are in"):
         build_rulebook(kb)
+
+
+def test_the_readme_lists_every_project_policy_item(kb: KnowledgeBase) -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Clinical policy") : readme.index("## Safety notice")]
+    rows = {
+        line.split("|")[1].strip().strip("`")
+        for line in table.splitlines()
+        if line.startswith("| `")
+    }
+    assert rows == {item_id for _, item_id, _, _ in kb.policy_items}
+    for _, item_id, _, policy in kb.policy_items:
+        assert policy.why in table and policy.reference.title in table, item_id

@@ -43,8 +43,21 @@ def batch(
         int, typer.Option("--jobs", min=1, max=64, help="Worker processes (one rule engine each).")
     ] = 1,
     emergency_number: Annotated[
-        str, typer.Option("--emergency-number", envvar="TROUBLESHOOT_EMERGENCY_NUMBER")
+        str,
+        typer.Option(
+            "--emergency-number",
+            envvar="TROUBLESHOOT_EMERGENCY_NUMBER",
+            help="Emergency number shown in the results.",
+        ),
     ] = "911",
+    support_contact: Annotated[
+        str,
+        typer.Option(
+            "--support-contact",
+            envvar="TROUBLESHOOT_SUPPORT_CONTACT",
+            help="Who the advice names for support.",
+        ),
+    ] = "your occupational-health team",
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
@@ -66,7 +79,10 @@ def batch(
             store.close()
         todo = [row for row in rows if row.key not in known]
         settings = batches.Settings(
-            str(rules) if rules else None, emergency_number, None if out else (db or default_url())
+            str(rules) if rules else None,
+            emergency_number,
+            None if out else (db or default_url()),
+            support_contact,
         )
         try:
             with _progress() as progress:

@@ -61,6 +61,7 @@ class Settings:
     rules: str | None = None
     emergency_number: str = "911"
     db: str | None = None
+    support_contact: str = "your occupational-health team"
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ def _init_worker(settings: Settings) -> None:
     _WORKER["settings"] = settings
     _WORKER["kb"] = load_knowledge_base(Path(settings.rules) if settings.rules else None)
     _WORKER["number"] = settings.emergency_number
+    _WORKER["support"] = settings.support_contact
     if settings.db:
         from troubleshoot.store import Store
 
@@ -212,7 +214,12 @@ def _evaluate(row: Row, mapping: Mapping, origin: str) -> _Evaluated | Outcome:
     try:
         raw, meta = _translate(row.raw, mapping, kb)
         answers = normalize_answers(raw, kb, f"{origin} row {row.number}")
-        result = assess(kb, answers, emergency_number=_WORKER["number"]).to_dict()
+        result = assess(
+            kb,
+            answers,
+            emergency_number=_WORKER["number"],
+            support_contact=_WORKER["support"],
+        ).to_dict()
     except TroubleshootError as error:
         message = str(error)
         prefix = f"{origin} row {row.number}: "
