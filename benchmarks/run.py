@@ -183,14 +183,18 @@ def jobs_speedup(rows: int, rnd: random.Random) -> dict[str, Any]:
     from troubleshoot.store import Store
 
     sets = [realistic(rnd) for _ in range(200)]
-    work = [batch.Row(n + 1, f"bench-{n}", sets[n % len(sets)]) for n in range(rows)]
+    survey = Path(tempfile.mkdtemp()) / "survey.jsonl"
+    survey.write_text("".join(json.dumps(sets[n % len(sets)]) + "\n" for n in range(rows)))
     timings = {}
     for jobs in (1, 2):
         url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'batch.db'}"
-        Store.open(url).close()  # created and migrated first, as the batch command does
+        store = Store.open(url)  # created and migrated first, as the batch command does
         start = time.perf_counter()
-        done = batch.run(work, batch.Mapping(), "bench", jobs, batch.Settings(db=url))
+        done = batch.run(
+            survey, batch.Mapping(), jobs, batch.Settings(db=url), store, lambda _: None
+        )
         timings[jobs] = time.perf_counter() - start
+        store.close()
         assert done.stored == rows, done
     return {
         "rows": rows,

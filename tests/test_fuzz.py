@@ -90,20 +90,23 @@ def test_fuzzed_bytes_never_crash(tmp_path: Path, raw: bytes) -> None:
     _ok_or_clean(path)
 
 
-def _batch_ok_or_clean(path: Path) -> None:
+def _batch_ok_or_clean(path: Path) -> list[batch.Outcome]:
     """Every row is evaluated or rejected with a one-line reason; nothing else can happen."""
+    seen: list[batch.Outcome] = []
     try:
-        rows = list(batch.read_rows(path))
+        done = batch.run(path, batch.Mapping(), 1, batch.Settings(), None, seen.append)
     except TroubleshootError as error:
         assert str(error).startswith(str(path)) and "\n" not in str(error)
-        return
-    done = batch.run(rows, batch.Mapping(), str(path), 1, batch.Settings())
-    assert done.evaluated + len(done.rejected) == len(rows)
-    for outcome in done.rejected:
-        assert outcome.error and "\n" not in outcome.error and len(outcome.error) < 500
-    assert [json.loads(line)["row"] for line in done.lines] == [
-        row.number for row in rows if row.number not in {o.row.number for o in done.rejected}
-    ]
+        return []
+    assert done.evaluated + done.rejected == done.read == len(seen)
+    assert [outcome.row.number for outcome in seen] == list(range(1, done.read + 1))
+    for outcome in seen:
+        if outcome.error is not None:
+            assert "\n" not in outcome.error and len(outcome.error) < 500
+        else:
+            assert outcome.line is not None
+            assert json.loads(outcome.line)["row"] == outcome.row.number
+    return seen
 
 
 COLUMNS = [*KEYS, "severity.neck_pain", "duration.back_pain", "respondent", "department"]
@@ -150,6 +153,76 @@ def test_fuzzed_batch_json_lines_never_crash(tmp_path: Path, lines: list[str]) -
         errors="surrogatepass",
     )
     _batch_ok_or_clean(path)
+
+
+plain_cells = st.sampled_from(["", "no", "yes", "neck_pain", "7", "IT"]) | st.text(
+    st.characters(blacklist_characters='",\r\n', blacklist_categories=("Cs",)), max_size=10
+)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(st.lists(plain_cells, min_size=3, max_size=3), min_size=1, max_size=8),
+    st.data(),
+)
+def test_fuzzed_quoting_errors_reject_one_row_and_spare_the_rest(
+    tmp_path: Path, rows: list[list[str]], data: st.DataObject
+) -> None:
+    """One row gets a stray or unterminated quote: it alone is rejected, with its line number,
+    and every other row is read exactly as written."""
+    broken = data.draw(st.integers(0, len(rows) - 1))
+    cell = data.draw(st.integers(0, 2))
+    at = data.draw(st.integers(0, len(rows[broken][cell])))
+    lines = [",".join(row) for row in rows]
+    text = rows[broken][cell]
+    cells = list(rows[broken])
+    cells[cell] = text[:at] + '"' + text[at:]
+    lines[broken] = ",".join(cells)
+    path = tmp_path / "survey.csv"
+    path.write_text("respondent,symptoms,department\n" + "".join(f"{line}\n" for line in lines))
+    seen = _batch_ok_or_clean(path)
+    assert len(seen) == len(rows)
+    (unread,) = [outcome for outcome in seen if outcome.row.error is not None]
+    assert unread.row.number == broken + 1 and unread.row.line == broken + 2
+    assert unread.error == unread.row.error and "quote" in unread.error
+    for outcome in seen:
+        if outcome.row.error is None:
+            expected = rows[outcome.row.number - 1]
+            assert outcome.row.line == outcome.row.number + 1
+            assert list(outcome.row.raw.values()) == expected
+
+
+@settings(
+    max_examples=EXAMPLES // 5 or 1,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(st.sampled_from(COLUMNS), min_size=1, max_size=6, unique=True),
+    st.data(),
+)
+def test_fuzzed_repeated_columns_are_refused(
+    tmp_path: Path, header: list[str], data: st.DataObject
+) -> None:
+    """A header that names a column twice (anywhere) is refused as a whole: no row can say
+    two things about one question."""
+    repeated = data.draw(st.sampled_from(header))
+    position = data.draw(st.integers(0, len(header)))
+    columns = [*header[:position], repeated, *header[position:]]
+    path = tmp_path / "survey.csv"
+    path.write_text(",".join(columns) + "\n" + ",".join("no" for _ in columns) + "\n")
+    seen: list[batch.Outcome] = []
+    try:
+        batch.run(path, batch.Mapping(), 1, batch.Settings(), None, seen.append)
+    except TroubleshootError as error:
+        assert "repeat" in str(error) or "twice" in str(error), error
+    else:
+        raise AssertionError(f"a repeated column {repeated!r} was read")
+    assert seen == []
 
 
 def test_free_text_is_escaped_and_never_evaluated(kb, tmp_path) -> None:

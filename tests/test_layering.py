@@ -22,6 +22,7 @@ FOUNDATION = {
     "troubleshoot",
     "troubleshoot.errors",
     "troubleshoot.files",
+    "troubleshoot.text",
     "troubleshoot.conditions",
 }
 TOP = "troubleshoot.cli"
@@ -44,6 +45,7 @@ def allowed_imports() -> dict[str, set[str]]:
         "troubleshoot": set(),
         "troubleshoot.errors": set(),
         "troubleshoot.files": {"troubleshoot.errors"},
+        "troubleshoot.text": set(),
         "troubleshoot.conditions": set(),
     }
     for init in sorted(PACKAGE.glob("*/__init__.py")):

@@ -3,7 +3,8 @@
 The sub-packages are layers; data flows downward through them, and a module may import only
 its own layer and the ones below it (tests/test_layering.py enforces this):
 
-1. the foundation: `errors` (the one error hierarchy), `files` (bundled data, safe writing)
+1. the foundation: `errors` (the one error hierarchy), `files` (bundled data, safe writing),
+   `text` (free text made safe to show, quote, or write to a spreadsheet or Markdown)
    and `conditions` (the condition language the knowledge base, the workstation score, the
    engine and the questionnaire all speak);
 2. `rosa`: the workstation score (ROSA);

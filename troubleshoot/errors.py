@@ -34,6 +34,13 @@ class OptionError(TroubleshootError):
 class StoreError(TroubleshootError):
     """The assessment database could not be opened, read or written."""
 
+    exit_code = 4
+
+
+class NotFoundError(TroubleshootError):
+    """A stored record asked for (an assessment, a follow-up) does not exist, or cannot take
+    that action: the request is wrong, not the database."""
+
 
 class RecordRefusedError(StoreError):
     """The database refused one record (a constraint or a value), not the whole database."""

@@ -51,7 +51,8 @@ def test_numbers_are_read_as_written(tmp_path, kb) -> None:
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("sleep_hours: " + "9" * 400 + "\n", "is not a valid answer"),
+        ("sleep_hours: " + "9" * 400 + "\n", "a number far too long to be an answer"),
+        ("sleep_hours: " + "9" * 5000 + "\n", "a number far too long to be an answer"),
         ("red_flags: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
         ("sleep_hours: .nan\n", "is not a valid answer"),
         ("stress_level: true\n", "is not a valid answer"),

@@ -149,7 +149,7 @@ def test_follow_up_with_audit_trail(runner, tmp_path) -> None:
 
 def test_an_unusable_database_is_a_clean_error(runner, tmp_path) -> None:
     result = runner.invoke(app, ["list", "--db", f"sqlite:///{tmp_path}"])
-    assert result.exit_code == 2 and "cannot open the database" in result.stderr
+    assert result.exit_code == 4 and "cannot open the database" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -34,7 +34,7 @@ def test_stop_and_resume_at_the_same_question(runner: CliRunner) -> None:
     second = runner.invoke(app, ["assess", "--resume", "-f", "md"], input="\n".join(replies) + "\n")
     assert second.exit_code == 0, second.stdout + second.stderr
     out = second.stdout
-    assert "Resuming: 14 answer(s) kept." in out
+    assert "Resuming the draft of 14 answer(s), saved " in out
     first_prompt = out[out.index("Resuming") :].split("[", 2)[1]
     assert "Neck pain: how long have you had it?" in first_prompt
     assert "**Neck pain** (Neck), strength 8/10, for 4 to 12 weeks" in out

@@ -181,23 +181,46 @@ def test_worker_processes_store_every_row_once(runner: CliRunner, tmp_path: Path
     assert sorted(s.respondent or "" for s in stored) == sorted(f"e{n}" for n in range(130))
 
 
-def test_a_row_the_database_refuses_is_rejected_and_its_chunk_still_stored(
-    tmp_path: Path, kb, clear_screen
+def test_a_row_another_batch_stored_meanwhile_is_known_and_the_chunk_still_stored(
+    tmp_path: Path, kb, clear_screen, monkeypatch
 ) -> None:
     from troubleshoot.oh import batch
 
-    url = f"sqlite:///{tmp_path / 'refuse.db'}"
+    url = f"sqlite:///{tmp_path / 'race.db'}"
     store = Store.open(url)
-    rows = [
-        batch.Row(n, f"key-{n}", {**clear_screen, "symptoms": "neck_pain"}) for n in range(1, 6)
-    ]
-    # Row 3's key is already taken (as if another batch stored it meanwhile).
-    store.save(clear_screen, assess(kb, clear_screen).to_dict(), source_key="key-3")
-    done = batch.run(rows, batch.Mapping(), "survey.jsonl", 1, batch.Settings(db=url))
-    assert done.stored == 4 and done.evaluated == 4
-    (refused,) = done.rejected
-    assert refused.row.number == 3 and "refused" in (refused.error or "")
+    data = tmp_path / "survey.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({**clear_screen, "symptoms": "neck_pain", "respondent": f"e{n}"}) + "\n"
+            for n in range(1, 6)
+        )
+    )
+    third = list(batch.read_rows(data, batch.Mapping()))[2]
+    # Row 3 is stored by "another batch" after this one checked which rows were known.
+    store.save(clear_screen, assess(kb, clear_screen).to_dict(), source_key=third.key)
+    monkeypatch.setattr(store, "known_keys", lambda keys: set())
+    seen: list[batch.Outcome] = []
+    done = batch.run(data, batch.Mapping(), 1, batch.Settings(db=url), store, seen.append)
+    assert (done.stored, done.known, done.rejected) == (4, 1, 0)
+    assert [o.row.number for o in seen if o.known] == [3]
     assert len(store.find()) == 5
+
+
+def test_a_record_the_database_refuses_is_rejected_alone(tmp_path: Path, kb, clear_screen) -> None:
+    from troubleshoot.oh import batch
+
+    store = Store.open(f"sqlite:///{tmp_path / 'refuse.db'}")
+    result = assess(kb, clear_screen).to_dict()
+    good = [
+        batch._Evaluated(
+            batch.Row(n, n + 1, f"c:{n}", {}), clear_screen, result, "x" * (n * 100), None
+        )
+        for n in range(1, 4)
+    ]
+    fates = batch._save(store, good)
+    assert [fates[n].stored for n in (1, 2, 3)] == [True, True, False]
+    assert "201" not in (fates[3].error or "") and "300 characters" in (fates[3].error or "")
+    assert len(store.find()) == 2
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from tests.conftest import ROOT
 from troubleshoot.assess import assess
-from troubleshoot.errors import StoreError
+from troubleshoot.errors import NotFoundError, OptionError, StoreError
 from troubleshoot.kb import KnowledgeBase
 from troubleshoot.store import MIGRATIONS, Filters, Store, tally_of
 
@@ -57,7 +57,7 @@ def test_round_trip_keeps_answers_result_and_versions(database_url, kb, clear_sc
     assert stored.answers == answers and stored.result == result
     assert (stored.respondent, stored.department, stored.created_at) == ("p-1", "Finance", T0)
     assert stored.kb_version == kb.version and stored.risk_level == "high"
-    with pytest.raises(StoreError, match="no stored assessment with id 999"):
+    with pytest.raises(NotFoundError, match="no stored assessment with id 999"):
         store.get(999)
 
 
@@ -119,7 +119,7 @@ def test_the_audit_trail_only_grows(database_url, kb, clear_screen) -> None:
     store.record(followup.id, "note", "Left a voicemail")
     closed = store.record(followup.id, "close", "Seen by GP, cleared")
     assert closed.status == "closed" and closed.closed_at is not None
-    with pytest.raises(StoreError, match="already closed"):
+    with pytest.raises(NotFoundError, match="already closed"):
         store.record(followup.id, "close", "again")
     reopened = store.record(followup.id, "reopen", "Symptoms came back")
     assert [a for _, a, _ in reopened.trail] == ["opened", "note", "closed", "reopened"]
@@ -129,7 +129,7 @@ def test_the_audit_trail_only_grows(database_url, kb, clear_screen) -> None:
         "Symptoms came back",
     ]
     assert store.followups() == [f for f in store.followups(status=None) if f.status == "open"]
-    with pytest.raises(StoreError, match="no follow-up with id 99"):
+    with pytest.raises(NotFoundError, match="no follow-up with id 99"):
         store.record(99, "note", "x")
 
 
@@ -168,6 +168,7 @@ def test_an_upgrade_counts_the_assessments_stored_before_it(database_url, kb, cl
     with store.engine.begin() as conn:  # back to version 3
         conn.execute(sa.text("DROP INDEX ix_assessments_cohort"))
         conn.execute(sa.text("DROP TABLE summary_values"))
+        conn.execute(sa.text("DROP TABLE imports"))
         conn.execute(sa.text("DELETE FROM schema_migrations WHERE version >= 4"))
     store.close()
     upgraded = Store.open(database_url, migrate=False)
@@ -188,7 +189,7 @@ def test_sqlite_file_is_private_and_tuned(tmp_path: Path) -> None:
 def test_an_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot open the database"):
         Store.open(f"sqlite:///{tmp_path}")  # a folder, not a file
-    with pytest.raises(StoreError, match="is not a database URL"):
+    with pytest.raises(OptionError, match="is not a database URL"):
         Store.open("not a url")
 
 
@@ -197,7 +198,8 @@ def test_a_refused_record_is_a_clean_store_error(database_url: str, kb, clear_sc
 
     store = Store.open(database_url)
     given, result = _result(kb, clear_screen)
-    store.save(given, result, source_key="same")
-    with pytest.raises(RecordRefusedError, match="refused"):
-        store.save(given, result, source_key="same")
-    assert len(store.find()) == 1
+    first = store.save(given, result, source_key="same")
+    assert store.save(given, result, source_key="same") is None  # already stored, not twice
+    with pytest.raises(RecordRefusedError, match=r"refused.*201 characters"):
+        store.save(given, result, respondent="x" * 201)
+    assert [stored.id for stored in store.find()] == [first]

@@ -2,8 +2,9 @@
 with the workstation score (`assessment`), and built into the ordered, explained result
 (`result`, with the self-help program's `sections` and the `workstation` part).
 
-May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.conditions`,
-`troubleshoot.rosa`, `troubleshoot.kb`, `troubleshoot.engine`. Nothing else of the package.
+May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
+`troubleshoot.conditions`, `troubleshoot.rosa`, `troubleshoot.kb`, `troubleshoot.engine`. Nothing
+else of the package.
 """
 
 from troubleshoot.assess.answers import (
@@ -12,6 +13,7 @@ from troubleshoot.assess.answers import (
     coerce_answer,
     normalize_answers,
     read_answers_file,
+    read_strict_yaml,
 )
 from troubleshoot.assess.assessment import (
     DEFAULT_EMERGENCY_NUMBER,
@@ -63,5 +65,6 @@ __all__ = [
     "engine_for",
     "normalize_answers",
     "read_answers_file",
+    "read_strict_yaml",
     "workstation_result",
 ]

@@ -19,8 +19,11 @@ import yaml
 from troubleshoot.conditions import UNSURE, AnswerValue
 from troubleshoot.errors import AnswersError
 from troubleshoot.kb import KnowledgeBase, Question
+from troubleshoot.text import quoted
 
 MAX_SHOWN = 60  # characters of a bad value repeated in an error message
+# A number typed or written as text: ASCII digits only (no other scripts' digits, no "1_000").
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,15}(?:\.[0-9]{0,10})?|\.[0-9]{1,10})")
 
 
 class _AnswersLoader(yaml.SafeLoader):
@@ -68,7 +71,12 @@ _AnswersLoader.add_implicit_resolver(
 
 
 def _decimal_int(loader: _AnswersLoader, node: Any) -> int:
-    return int(loader.construct_scalar(node))  # decimal only: no octal, no sexagesimal
+    text = loader.construct_scalar(node)
+    if len(str(text)) > 30:  # no answer is a number that long (Python refuses 4,300 digits)
+        raise yaml.constructor.ConstructorError(
+            None, None, "a number far too long to be an answer", node.start_mark
+        )
+    return int(text)  # decimal only: no octal, no sexagesimal
 
 
 _AnswersLoader.add_constructor("tag:yaml.org,2002:int", _decimal_int)
@@ -89,8 +97,7 @@ def _key(value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+    return quoted(value, MAX_SHOWN)
 
 
 YES = {"yes", "y", "true"}
@@ -99,23 +106,36 @@ UNSURE_WORDS = {UNSURE, "not sure", "unsure", "unknown", "prefer_not_to_say", "p
 
 
 def read_answers_file(path: Path, kb: KnowledgeBase) -> dict[str, AnswerValue]:
+    raw = read_strict_yaml(path, "the answers file")
+    if not isinstance(raw, dict):
+        raise AnswersError(f"{path}: the answers file must be a mapping of question id -> answer")
+    return normalize_answers(raw, kb, str(path))
+
+
+MAX_FILE_BYTES = 10_000_000  # an answers or mapping file is small; refuse to read a huge one
+
+
+def read_strict_yaml(path: Path, what: str) -> Any:
+    """A YAML (or JSON) file read as strictly as answers files are: no repeated keys, no
+    anchors or aliases, no tags, YAML 1.2 numbers. AnswersError says what is wrong."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise AnswersError(f"{path}: cannot read the answers file: {reason}") from error
+        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        raise AnswersError(f"{path}: cannot read {what}: {reason}") from error
+    if len(raw) > MAX_FILE_BYTES:
+        raise AnswersError(f"{path}: cannot read {what}: it is far too large")
     try:
-        raw = yaml.load(text, Loader=_AnswersLoader) if text.strip() else {}
+        return yaml.load(text, Loader=_AnswersLoader) if text.strip() else {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(error, "problem", None) or "syntax error"
         raise AnswersError(f"{path}: not valid YAML or JSON{where}: {problem}") from error
-    except RecursionError as error:
-        raise AnswersError(f"{path}: the answers file is nested too deeply") from error
-    if not isinstance(raw, dict):
-        raise AnswersError(f"{path}: the answers file must be a mapping of question id -> answer")
-    return normalize_answers(raw, kb, str(path))
+    except (RecursionError, MemoryError) as error:
+        raise AnswersError(f"{path}: {what} is nested too deeply") from error
 
 
 SIGN_LISTS = ("red_flags", "warning_signs")
@@ -273,7 +293,7 @@ def _number(value: Any) -> float | None:
     try:
         if isinstance(value, int | float):
             return float(value) if math.isfinite(value) else None
-        if isinstance(value, str) and len(value) <= 30:
+        if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
             parsed = float(value.strip())
             return parsed if math.isfinite(parsed) else None
     except (ValueError, OverflowError):

@@ -2,9 +2,9 @@
 check` proves every conclusion and risk level can be reached) and `catalog` (`rules list`,
 `questions` and the answers template).
 
-May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.conditions`,
-`troubleshoot.rosa`, `troubleshoot.kb`, `troubleshoot.engine`, `troubleshoot.assess`. Nothing
-else of the package.
+May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
+`troubleshoot.conditions`, `troubleshoot.rosa`, `troubleshoot.kb`, `troubleshoot.engine`,
+`troubleshoot.assess`. Nothing else of the package.
 """
 
 from troubleshoot.checks.catalog import (

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from troubleshoot.cli.common import DbOption, RulesOption, app, choose_format, emit, fail
-from troubleshoot.errors import TroubleshootError
+from troubleshoot.errors import OptionError, TroubleshootError
 
 if TYPE_CHECKING:
     from troubleshoot.conditions import AnswerValue
+    from troubleshoot.interview import InterviewSession
     from troubleshoot.kb import KnowledgeBase
 
 
@@ -81,21 +82,35 @@ def assess(
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
-    """Answer the questionnaire (or read --answers) and get your report."""
+    """Answer the questionnaire (or read --answers) and get your report.
+
+    Your answers are kept in a draft after each one; the draft goes once the assessment is
+    stored. If storing fails, the report is still shown and `troubleshoot assess --resume`
+    stores it later without asking again (exit code 4)."""
     from troubleshoot.assess import assess as run_assessment
     from troubleshoot.assess import read_answers_file
+    from troubleshoot.errors import StoreError
     from troubleshoot.kb import load_knowledge_base
     from troubleshoot.report import FORMATS, document
 
+    session = None
     try:
         chosen = choose_format(fmt, output, "terminal", FORMATS)
+        respondent, department = (
+            label(respondent, "--respondent"),
+            label(department, "--department"),
+        )
         kb = load_knowledge_base(rules)
         if answers is not None:
             given = read_answers_file(answers, kb)
         else:
             # Keep stdout clean for machine-readable output: ask on stderr then.
-            to_stderr = chosen == "json" and output is None
-            given = _interview(kb, workstation, to_stderr, emergency_number, resume)
+            session = _session(
+                kb, chosen == "json" and output is None, workstation, emergency_number
+            )
+            session.respondent, session.department = respondent, department
+            given = _interview(session, resume)
+            respondent, department = session.respondent, session.department
         result = run_assessment(
             kb,
             given,
@@ -103,25 +118,73 @@ def assess(
             explain=explain,
             support_contact=support_contact,
         )
-        stored = None
+        stored, failure = None, None
         if save:
-            from troubleshoot.store import Store
-
-            store = Store.open(db)
             try:
-                stored = {"id": store.save(given, result.to_dict(), respondent, department)}
-            finally:
-                store.close()
-            typer.echo(f"Saved as assessment {stored['id']}.", err=True)
+                stored = {"id": _store(db, given, result.to_dict(), respondent, department)}
+            except StoreError as error:
+                failure = error
+            else:
+                typer.echo(f"Saved as assessment {stored['id']}.", err=True)
+        kept = (
+            f"Your answers are kept in {session.path}; run `troubleshoot assess --resume` to "
+            "store them without answering again."
+            if session is not None
+            else "Your answers file is unchanged: run the same command again to store it."
+        )
+        if session is not None:
+            # The answers are safe once stored (or not wanted); until then the draft stays.
+            session.not_stored() if failure else session.stored()
+            session = None
         emit(document(result, kb, chosen, stored), chosen, output)
+        if failure is not None:
+            typer.echo(f"Not stored: {failure}\n{kept}", err=True)
+            raise typer.Exit(failure.exit_code)
     except TroubleshootError as error:
         fail(error)
+    finally:
+        if session is not None:
+            session.close()
 
 
-def _interview(
-    kb: KnowledgeBase, workstation: bool, to_stderr: bool, emergency_number: str, resume: bool
-) -> dict[str, AnswerValue]:
-    from troubleshoot.interview import Interview, draft, stop_message
+def label(value: str | None, option: str) -> str | None:
+    """A respondent or department as it will be stored, or an OptionError saying why it
+    would not be (before any question is asked)."""
+    from troubleshoot.store import label_problem
+
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    problem = label_problem(value)
+    if problem:
+        raise OptionError(f"{option}: the value {problem}")
+    return value
+
+
+def _store(
+    db: str | None,
+    answers: dict[str, AnswerValue],
+    result: dict[str, object],
+    respondent: str | None,
+    department: str | None,
+) -> int:
+    from troubleshoot.errors import StoreError
+    from troubleshoot.store import Store
+
+    store = Store.open(db)
+    try:
+        saved = store.save(answers, result, respondent, department)
+    finally:
+        store.close()
+    if saved is None:  # only a batch row's key can be stored already
+        raise StoreError("the database says this assessment is stored already")
+    return saved
+
+
+def _session(
+    kb: KnowledgeBase, to_stderr: bool, workstation: bool, emergency_number: str
+) -> InterviewSession:
+    from troubleshoot.interview import InterviewSession
 
     def say(text: str) -> None:
         typer.echo(text, err=to_stderr)
@@ -133,20 +196,20 @@ def _interview(
             raise EOFError
         return line.rstrip("\n")
 
-    def keep(current: Interview) -> None:
-        draft.save(current.answers, current.saved_history(), current.workstation)
+    return InterviewSession(
+        kb, ask, say, workstation=workstation, emergency_number=emergency_number
+    )
 
-    interview = Interview(kb, ask, say, workstation, on_change=keep)
-    if resume:
-        saved = draft.load()
-        interview.workstation = bool(saved.get("workstation")) or workstation
-        interview.restore(saved["answers"], [tuple(h) for h in saved["history"]])
-        say(f"Resuming: {len(interview.history)} answer(s) kept.")
+
+def _interview(session: InterviewSession, resume: bool) -> dict[str, AnswerValue]:
+    from troubleshoot.interview import Stopped
+
     try:
-        answers = interview.run()
+        session.start(resume)
+        return session.run()
     except (EOFError, KeyboardInterrupt):
-        where = str(draft.draft_path()) if interview.history else None
-        typer.echo(stop_message(kb, interview.answers, emergency_number, where), err=True)
+        typer.echo("\nStopped; nothing was changed.", err=True)
         raise typer.Exit(130) from None
-    draft.discard()
-    return answers
+    except Stopped as stop:
+        typer.echo(stop.message, err=True)
+        raise typer.Exit(130) from None

@@ -63,53 +63,64 @@ def batch(
 ) -> None:
     """Evaluate many survey rows (CSV or JSON Lines) at once and store the results.
 
-    Bad rows are reported and never stop the batch; re-running the same file stores nothing
-    twice. Exit code 1 if any row was rejected."""
-    from troubleshoot.files import write_file
+    Bad rows are reported (FILE.errors.csv, with row and line numbers) and never stop the
+    batch; a row already stored is skipped, so re-running the same file, or a later export of
+    the same survey, stores nothing twice. Exit code 1 if any row was rejected, 4 if the
+    database failed part-way, 130 if interrupted."""
     from troubleshoot.oh import batch as batches
     from troubleshoot.store import Store, default_url
 
     try:
         mapping = batches.read_mapping(map_file) if map_file else batches.Mapping()
-        rows = list(batches.read_rows(file))
-        known: set[str] = set()
-        if out is None:
-            store = Store.open(db)  # opened (and migrated) here, before the workers start
-            known = store.known_keys([row.key for row in rows])
-            store.close()
-        todo = [row for row in rows if row.key not in known]
+        store = None if out is not None else Store.open(db)  # migrated before workers start
         settings = batches.Settings(
             str(rules) if rules else None,
             emergency_number,
             None if out else (db or default_url()),
             support_contact,
         )
+        errors_path = errors or file.with_name(file.name + ".errors.csv")
         try:
             with _progress() as progress:
-                task = progress.add_task("Evaluating", total=len(todo))
-                done = batches.run(
-                    todo, mapping, str(file), jobs, settings, lambda: progress.advance(task)
+                task = progress.add_task("Evaluating", total=_estimate(file))
+                done = batches.run_batch(
+                    file,
+                    mapping,
+                    jobs,
+                    settings,
+                    store,
+                    out,
+                    errors_path,
+                    lambda: progress.advance(task),
                 )
+                progress.update(task, total=done.read, completed=done.read)
         except KeyboardInterrupt:
             typer.echo(
                 batches.INTERRUPTED if out is None else "Interrupted: nothing written.", err=True
             )
             raise typer.Exit(130) from None
-        if out is not None:
-            write_file("".join(done.lines), out)
-        errors_path = errors or file.with_name(file.name + ".errors.csv")
-        if done.rejected:
-            batches.write_errors(errors_path, done.rejected)
-        typer.echo(
-            batches.summary(
-                len(rows), done.evaluated, done.stored, len(known), len(done.rejected), errors_path
-            ),
-            err=True,
-        )
+        if store is not None:
+            counts = (done.read, done.stored, done.known, done.rejected)
+            store.record_import(file.name, done.fingerprint, done.matched_by, counts)
+            store.close()
+        typer.echo(batches.summary(done, errors_path), err=True)
+        if done.stopped:
+            raise typer.Exit(4)
         if done.rejected:
             raise typer.Exit(1)
     except TroubleshootError as error:
         fail(error)
+
+
+def _estimate(path: Path) -> int | None:
+    """Rows in the file, roughly (its lines less the header), for the progress bar."""
+    try:
+        with path.open("rb") as handle:
+            lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    except OSError:
+        return None
+    json_lines = path.suffix.lower() in (".jsonl", ".ndjson", ".json")
+    return max(lines - (0 if json_lines else 1), 1)
 
 
 def _progress() -> Any:

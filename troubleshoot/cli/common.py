@@ -55,8 +55,11 @@ RulesOption = Annotated[
 
 
 def fail(error: TroubleshootError) -> NoReturn:
-    """One line on stderr and the error's exit code: never a traceback."""
-    typer.echo(f"Error: {error}", err=True)
+    """One line on stderr and the error's exit code: never a traceback, and nothing typed by
+    a person (a file name, a value) can reach the terminal as an escape sequence."""
+    from troubleshoot.text import visible
+
+    typer.echo(f"Error: {visible(str(error))}", err=True)
     raise typer.Exit(error.exit_code)
 
 

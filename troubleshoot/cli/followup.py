@@ -32,7 +32,9 @@ def followup_list(
     from troubleshoot.store import Store
 
     try:
-        items = Store.open(db).followups(status=None if all_ else "open", assessment_id=assessment)
+        items = Store.open(db, read=True).followups(
+            status=None if all_ else "open", assessment_id=assessment
+        )
         typer.echo(staff.followup_listing(items), nl=False)
         if trail:
             for item in items:

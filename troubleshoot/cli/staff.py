@@ -64,7 +64,7 @@ def list_assessments(
     from troubleshoot.store import Store
 
     try:
-        store = Store.open(db)
+        store = Store.open(db, read=True)
         typer.echo(
             listing(store.find(_filters(since, until, department, risk, red_flags))),  # type: ignore[arg-type]
             nl=False,
@@ -107,7 +107,7 @@ def show(
 
     try:
         chosen = choose_format(fmt, output, "terminal", FORMATS)
-        stored = Store.open(db).get(assessment_id)
+        stored = Store.open(db, read=True).get(assessment_id)
         kb = load_knowledge_base(rules)
         if rerun:
             fresh = assess(
@@ -147,7 +147,7 @@ def compare(
     from troubleshoot.store import Filters, Store
 
     try:
-        store = Store.open(db)
+        store = Store.open(db, read=True)
         if respondent:
             found = store.find(Filters(respondent=respondent))
             if len(found) < 2:
@@ -185,7 +185,7 @@ def export(
 
     try:
         fmt = choose_format(fmt, output, "csv", ("csv", "jsonl"))
-        store = Store.open(db)
+        store = Store.open(db, read=True)
         text = export_rows(store.iterate(_filters(since, until, department, risk, red_flags)), fmt)  # type: ignore[arg-type]
         if output is None:
             typer.echo(text, nl=False)
@@ -263,7 +263,7 @@ def cohort(
 
     try:
         kb = load_knowledge_base(rules)
-        store = Store.open(db)
+        store = Store.open(db, read=True)
         filters = Filters(since, until, department)
         shown = {
             "since": since.date().isoformat() if since else None,

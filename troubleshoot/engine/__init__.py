@@ -3,8 +3,8 @@ conclusions written as facts (`facts`), the durable_rules adapter (`adapter`, th
 that imports durable_rules) and the record of what an assessment concluded and why
 (`evaluation`).
 
-May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.conditions`,
-`troubleshoot.rosa`, `troubleshoot.kb`. Nothing else of the package.
+May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
+`troubleshoot.conditions`, `troubleshoot.rosa`, `troubleshoot.kb`. Nothing else of the package.
 """
 
 from troubleshoot.engine.adapter import RULESET, SESSION, Engine

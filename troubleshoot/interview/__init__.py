@@ -1,10 +1,11 @@
 """The adaptive questionnaire (`questionnaire`: which questions to ask, in which order, and the
-interactive loop) and its draft, saved after every answer so a stopped interview can resume
-(`draft`).
+interactive loop), its draft, saved after every answer so a stopped interview can resume
+(`draft`), and one interview from start to stored (`session`: the draft's lock, resume or
+start over, what happens to the draft at the end).
 
-May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.conditions`,
-`troubleshoot.rosa`, `troubleshoot.kb`, `troubleshoot.engine`, `troubleshoot.assess`. Nothing
-else of the package.
+May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
+`troubleshoot.conditions`, `troubleshoot.rosa`, `troubleshoot.kb`, `troubleshoot.engine`,
+`troubleshoot.assess`. Nothing else of the package.
 """
 
 from troubleshoot.interview import draft
@@ -19,11 +20,14 @@ from troubleshoot.interview.questionnaire import (
     relevant_questions,
     stop_message,
 )
+from troubleshoot.interview.session import InterviewSession, Stopped
 
 __all__ = [
     "DraftError",
     "Interview",
+    "InterviewSession",
     "Step",
+    "Stopped",
     "draft",
     "options",
     "parse_reply",

@@ -2,9 +2,9 @@
 cross-checked (`crosscheck`), and built (`build`) into frozen types (`model`) by the loader
 (`loader`). Every problem names the file, the line and the item.
 
-May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.conditions`,
-`troubleshoot.rosa` (the knowledge base holds the workstation score's instrument). Nothing else
-of the package.
+May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
+`troubleshoot.conditions`, `troubleshoot.rosa` (the knowledge base holds the workstation score's
+instrument). Nothing else of the package.
 """
 
 from troubleshoot.kb.loader import default_rules_dir, load_knowledge_base

@@ -2,9 +2,9 @@
 follow-ups, flat exports, re-run differences, before-and-after comparisons), the workforce
 report (`cohort`) and many survey rows evaluated at once (`batch`).
 
-May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.conditions`,
-`troubleshoot.rosa`, `troubleshoot.kb`, `troubleshoot.engine`, `troubleshoot.assess`,
-`troubleshoot.store`, `troubleshoot.report`. Nothing else of the package.
+May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
+`troubleshoot.conditions`, `troubleshoot.rosa`, `troubleshoot.kb`, `troubleshoot.engine`,
+`troubleshoot.assess`, `troubleshoot.store`, `troubleshoot.report`. Nothing else of the package.
 """
 
 from troubleshoot.oh import batch, cohort, staff

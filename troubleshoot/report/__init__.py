@@ -2,8 +2,9 @@
 rendering an assessment result or a cohort report as text, Markdown, HTML, PDF or JSON, and the
 terminal view (`rendering`). The templates are in reports/templates/.
 
-May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.conditions`,
-`troubleshoot.rosa`, `troubleshoot.kb`, `troubleshoot.assess`. Nothing else of the package.
+May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
+`troubleshoot.conditions`, `troubleshoot.rosa`, `troubleshoot.kb`, `troubleshoot.assess`. Nothing
+else of the package.
 """
 
 from troubleshoot.report.rendering import (

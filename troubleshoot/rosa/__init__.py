@@ -2,8 +2,8 @@
 (`model`), reading them from rules/rosa.yaml (`load`) and the one place the score is computed
 (`scoring`).
 
-May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.conditions`. Nothing else
-of the package.
+May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
+`troubleshoot.conditions`. Nothing else of the package.
 """
 
 from troubleshoot.rosa.load import parse_rosa

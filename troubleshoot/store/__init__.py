@@ -5,16 +5,18 @@
 - `database`: the Store (open, save, list, follow up, purge);
 - `summaries`: what the cohort report reads, and the counts the database makes of it.
 
-May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.conditions`. Nothing else
-of the package.
+May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
+`troubleshoot.conditions`. Nothing else of the package.
 """
 
 from troubleshoot.store.connection import APP_NAME, default_url
 from troubleshoot.store.database import FollowUp, Store, Stored
 from troubleshoot.store.schema import (
+    MAX_LABEL,
     MIGRATIONS,
     Filters,
     flatten_summary,
+    label_problem,
     metadata,
     schema_migrations,
     summary_of,
@@ -32,6 +34,7 @@ from troubleshoot.store.summaries import (
 
 __all__ = [
     "APP_NAME",
+    "MAX_LABEL",
     "MIGRATIONS",
     "Filters",
     "FollowUp",
@@ -45,6 +48,7 @@ __all__ = [
     "ValueCount",
     "default_url",
     "flatten_summary",
+    "label_problem",
     "metadata",
     "schema_migrations",
     "summary_of",

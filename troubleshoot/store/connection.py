@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from troubleshoot.errors import RecordRefusedError, StoreError
+from troubleshoot.errors import OptionError, RecordRefusedError, StoreError
+from troubleshoot.text import quoted, visible
 
 APP_NAME = "troubleshoot"
 
@@ -24,24 +27,56 @@ def default_url() -> str:
     return f"sqlite:///{Path(user_data_dir(APP_NAME)) / 'assessments.db'}"
 
 
-def create_engine(url: str) -> tuple[Engine, str]:
+def create_engine(url: str, read_only: bool = False) -> tuple[Engine, str]:
     """An engine for the URL (SQLite files created private, with WAL and a busy timeout), and
-    the URL as it may be shown (no password)."""
+    the URL as it may be shown (no password). `read_only` opens an SQLite file that cannot be
+    written (a read-only file or mount) without creating or changing anything."""
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError as error:
-        raise StoreError(f"--db: {url!r} is not a database URL") from error
+    except (sa.exc.ArgumentError, ValueError) as error:
+        raise OptionError(f"--db: {quoted(url)} is not a database URL") from error
     shown = parsed.render_as_string()
     try:
         if parsed.get_backend_name() == "sqlite":
+            if read_only:
+                return _read_only_sqlite(parsed), shown
             _prepare_sqlite(parsed)
             engine = sa.create_engine(parsed, connect_args={"timeout": 30})
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = sa.create_engine(parsed, pool_pre_ping=True)
-    except (sa.exc.SQLAlchemyError, OSError) as error:
+    except (sa.exc.SQLAlchemyError, OSError, ValueError) as error:
         raise cannot_open(shown, error) from error
     return engine, shown
+
+
+def writable(url: str) -> bool:
+    """Whether the database can be written: false only for an SQLite file (or its folder)
+    that this process may not write, such as a file on a read-only mount."""
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        return True  # create_engine reports the bad URL
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return True
+    path = Path(database).expanduser()
+    if not path.exists():
+        return True
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _read_only_sqlite(url: sa.URL) -> Engine:
+    path = Path(url.database or "").expanduser().resolve()
+    if not path.is_file():
+        raise OSError(f"no database file at {path}")
+    # immutable: nothing on a read-only mount can change it, and SQLite then needs no lock
+    # or shared-memory file beside it.
+    uri = f"file:{quote(str(path))}?mode=ro&immutable=1"
+    return sa.create_engine(
+        "sqlite://",
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+    )
 
 
 def cannot_open(shown: str, error: BaseException) -> StoreError:
@@ -99,5 +134,8 @@ def _store_error(error: sa.exc.SQLAlchemyError) -> StoreError:
 
 
 def _reason(error: BaseException) -> str:
+    """The database's own first line about the error: never the statement or its values,
+    which would repeat stored content."""
     original = getattr(error, "orig", None) or error
-    return str(original).splitlines()[0][:200] if str(original) else type(error).__name__
+    text = str(original).splitlines()[0][:200] if str(original) else type(error).__name__
+    return visible(text)

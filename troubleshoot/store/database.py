@@ -16,8 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from troubleshoot.errors import StoreError
-from troubleshoot.store.connection import Guard, cannot_open, create_engine, default_url
+from troubleshoot.errors import NotFoundError, RecordRefusedError, StoreError
+from troubleshoot.store.connection import (
+    Guard,
+    cannot_open,
+    create_engine,
+    default_url,
+    writable,
+)
 from troubleshoot.store.schema import (
     MIGRATIONS,
     NO_FILTERS,
@@ -27,12 +33,15 @@ from troubleshoot.store.schema import (
     filtered,
     flatten_summary,
     followups,
+    imports,
+    label_problem,
     schema_migrations,
     summary_of,
     summary_values,
     utc_now,
 )
 from troubleshoot.store.summaries import Summaries
+from troubleshoot.text import quoted
 
 
 @dataclass(frozen=True)
@@ -71,14 +80,36 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str | None = None, migrate: bool = True) -> Store:
-        engine, shown = create_engine(url or default_url())
+    def open(cls, url: str | None = None, migrate: bool = True, read: bool = False) -> Store:
+        """Open (and bring up to date) the database. A database made by a newer troubleshoot
+        is refused before anything is written. `read`: the command only reads, so a database
+        that cannot be written (a read-only file or mount) is opened read-only, as long as it
+        needs no upgrade."""
+        url = url or default_url()
+        read_only = read and not writable(url)
+        engine, shown = create_engine(url, read_only=read_only)
         store = cls(engine)
-        if migrate:
-            try:
+        try:
+            version = store.schema_version()
+            latest = MIGRATIONS[-1][0]
+            if version > latest:
+                raise StoreError(
+                    f"the database {shown} was made by a newer troubleshoot (schema {version}; "
+                    f"this one knows up to {latest}): upgrade troubleshoot to use it"
+                )
+            if read_only and version < latest:
+                raise StoreError(
+                    f"the database {shown} cannot be written and needs an upgrade (schema "
+                    f"{version} -> {latest}): open it once where it can be written"
+                )
+            if migrate and not read_only:
                 store.migrate()
-            except (sa.exc.SQLAlchemyError, OSError) as error:
-                raise cannot_open(shown, error) from error
+        except StoreError:
+            engine.dispose()
+            raise
+        except (sa.exc.SQLAlchemyError, OSError) as error:
+            engine.dispose()
+            raise cannot_open(shown, error) from error
         return store
 
     def close(self) -> None:
@@ -104,7 +135,10 @@ class Store:
         return applied
 
     def schema_version(self) -> int:
+        """The newest migration recorded (0 for a new, empty database)."""
         with self.engine.connect() as conn:
+            if not sa.inspect(conn).has_table("schema_migrations"):
+                return 0
             return int(conn.scalar(sa.select(sa.func.max(schema_migrations.c.version))) or 0)
 
     # -- assessments ----------------------------------------------------------------------------
@@ -116,8 +150,10 @@ class Store:
         department: str | None = None,
         created_at: datetime | None = None,
         source_key: str | None = None,
-    ) -> int:
-        """Store one assessment and open its follow-ups; return its id."""
+    ) -> int | None:
+        """Store one assessment and open its follow-ups; return its id, or None when a row
+        with the same `source_key` is already stored (another import of the same survey got
+        there first)."""
         record = {
             "answers": answers,
             "result": result,
@@ -126,8 +162,37 @@ class Store:
             "created_at": created_at,
             "source_key": source_key,
         }
+        try:
+            with self._begin() as conn:
+                return _insert(conn, record)
+        except RecordRefusedError:
+            if source_key is not None and self.known_keys([source_key]):
+                return None
+            raise
+
+    def record_import(
+        self,
+        file_name: str,
+        fingerprint: str,
+        matched_by: str,
+        counts: tuple[int, int, int, int],
+    ) -> None:
+        """Keep a record of an imported survey file: rows read, stored, already stored and
+        rejected."""
+        read, stored, known, rejected = counts
         with self._begin() as conn:
-            return _insert(conn, record)
+            conn.execute(
+                imports.insert().values(
+                    at=utc_now(),
+                    file_name=file_name[:200],
+                    fingerprint=fingerprint,
+                    matched_by=matched_by,
+                    rows_read=read,
+                    stored=stored,
+                    already_stored=known,
+                    rejected=rejected,
+                )
+            )
 
     def bulk_save(self, records: Iterable[dict[str, Any]], chunk: int = 1000) -> int:
         """Store many assessments (mappings with the arguments of `save`), a transaction per
@@ -160,12 +225,14 @@ class Store:
         return found
 
     def get(self, assessment_id: int) -> Stored:
+        if not _valid_id(assessment_id):
+            raise NotFoundError(f"no stored assessment with id {quoted(assessment_id, 30)}")
         with self._connect() as conn:
             row = conn.execute(
                 sa.select(assessments).where(assessments.c.id == assessment_id)
             ).first()
         if row is None:
-            raise StoreError(f"no stored assessment with id {assessment_id}")
+            raise NotFoundError(f"no stored assessment with id {assessment_id}")
         return _stored(row)
 
     def find(self, filters: Filters = NO_FILTERS, limit: int | None = None) -> list[Stored]:
@@ -205,6 +272,9 @@ class Store:
     def followups(
         self, status: str | None = "open", assessment_id: int | None = None
     ) -> list[FollowUp]:
+        if assessment_id is not None and not _valid_id(assessment_id):
+            return []
+
         def chosen(query: Any) -> Any:
             if status:
                 query = query.where(followups.c.status == status)
@@ -260,15 +330,17 @@ class Store:
         """Append to a follow-up's audit trail; `close` and `reopen` also change its status."""
         if action not in ("note", "close", "reopen"):
             raise StoreError(f"unknown follow-up action {action!r}")
+        if not _valid_id(followup_id):
+            raise NotFoundError(f"no follow-up with id {quoted(followup_id, 30)}")
         now = utc_now()
         with self._begin() as conn:
             row = conn.execute(sa.select(followups).where(followups.c.id == followup_id)).first()
             if row is None:
-                raise StoreError(f"no follow-up with id {followup_id}")
+                raise NotFoundError(f"no follow-up with id {followup_id}")
             if action == "close" and row.status == "closed":
-                raise StoreError(f"follow-up {followup_id} is already closed")
+                raise NotFoundError(f"follow-up {followup_id} is already closed")
             if action == "reopen" and row.status == "open":
-                raise StoreError(f"follow-up {followup_id} is already open")
+                raise NotFoundError(f"follow-up {followup_id} is already open")
             if action != "note":
                 conn.execute(
                     followups.update()
@@ -296,6 +368,12 @@ class Store:
         return Guard(self.engine.begin)
 
 
+def _valid_id(value: int) -> bool:
+    """Ids are positive and fit the database's 64-bit integers (a longer one asked for by a
+    person cannot exist, and would make the database driver fail)."""
+    return 0 < value < 2**63
+
+
 def _stored(row: Any) -> Stored:
     return Stored(
         row.id,
@@ -314,6 +392,11 @@ def _stored(row: Any) -> Stored:
 
 def _insert(conn: Connection, record: dict[str, Any]) -> int:
     answers, result = record["answers"], record["result"]
+    for name in ("respondent", "department"):
+        value = record.get(name)
+        problem = label_problem(value) if isinstance(value, str) else None
+        if problem:  # checked here too: SQLite would keep what PostgreSQL refuses
+            raise RecordRefusedError(f"the database refused the record: the {name} {problem}")
     now = record.get("created_at") or utc_now()
     summary = summary_of(answers, result)
     assessment_id = conn.execute(

@@ -4,6 +4,7 @@ that create and change the schema (each recorded in schema_migrations)."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,29 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 metadata = sa.MetaData()
+MAX_LABEL = 200  # characters of a respondent or department (the columns below)
+
+
+_JOINERS = "\u200c\u200d"  # zero-width (non-)joiners: part of how many names are written
+
+
+def label_problem(value: str) -> str | None:
+    """Why the database would refuse (or garble) this respondent or department, if it would:
+    too long, not valid Unicode text, or holding control characters (a NUL PostgreSQL
+    refuses, escapes that would rewrite a terminal)."""
+    if len(value) > MAX_LABEL:
+        return f"is {len(value)} characters long; at most {MAX_LABEL} are kept"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid text (bytes that are not UTF-8?)"
+    if any(
+        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in _JOINERS
+        for ch in value
+    ):
+        return "holds control or unassigned characters"
+    return None
+
 
 schema_migrations = sa.Table(
     "schema_migrations",
@@ -80,6 +104,20 @@ sa.Index(
     assessments.c.department,
     assessments.c.risk_level,
     assessments.c.created_at,
+)
+imports = sa.Table(
+    # Added by migration 5: each imported survey file, by its fingerprint (sha256).
+    "imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("file_name", sa.String(200), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False, index=True),
+    sa.Column("matched_by", sa.String(40), nullable=False),  # response_id | content
+    sa.Column("rows_read", sa.Integer, nullable=False),
+    sa.Column("stored", sa.Integer, nullable=False),
+    sa.Column("already_stored", sa.Integer, nullable=False),
+    sa.Column("rejected", sa.Integer, nullable=False),
 )
 audit = sa.Table(
     "audit",
@@ -251,11 +289,31 @@ def _migration_4(conn: Connection) -> None:
     )
 
 
+def _migration_5(conn: Connection) -> None:
+    # A record of each imported survey file (its fingerprint, how its rows were matched and
+    # what became of them). Frozen like migration 1.
+    v5 = sa.MetaData()
+    sa.Table(
+        "imports",
+        v5,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("at", sa.DateTime, nullable=False),
+        sa.Column("file_name", sa.String(200), nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False, index=True),
+        sa.Column("matched_by", sa.String(40), nullable=False),
+        sa.Column("rows_read", sa.Integer, nullable=False),
+        sa.Column("stored", sa.Integer, nullable=False),
+        sa.Column("already_stored", sa.Integer, nullable=False),
+        sa.Column("rejected", sa.Integer, nullable=False),
+    ).create(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "assessments, follow-ups and their audit trail", _migration_1),
     (2, "source key of batch rows, unique", _migration_2),
     (3, "compact summary for cohort reports", _migration_3),
     (4, "summary values and an index, so the database counts cohort reports", _migration_4),
+    (5, "a record of each imported survey file", _migration_5),
 ]
 
 
