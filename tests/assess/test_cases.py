@@ -7,9 +7,15 @@ cause ids), solutions (must all be offered), no_solutions (must not be), first_s
 stretches (exact sets of ids), habits (mapping id -> status), failed_checks (exact set),
 message (the id of the statement the referral section shows), urgency (the level the report
 opens with, or null), urgency_reasons (ids of the signs and advice behind it), red_flags /
-unsure (warning signs answered yes / not sure), held_back (stretches held back), advice_urgency
-(advice id -> its urgency, exactly), both_ways (causes left possible by answers pointing both
-ways), risk (the risk level).
+unsure (warning signs answered yes / not sure), held_back (stretches and techniques held back),
+advice_urgency (advice id -> its urgency, exactly), both_ways (causes left possible by answers
+pointing both ways), risk (the risk level), reason_levels (urgency reason id -> its level),
+urgency_cleared (true: the report opens with the words for a sign a doctor has cleared),
+report_includes / report_excludes (text the plain-text report must / must not hold), followups
+(the kinds of follow-up the stored assessment opens, exactly).
+
+Every case also checks that a sign answered "not sure" is never given the words written for the
+sign itself (they are worded for its full level, not the one that applies).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import yaml
 
 from troubleshoot.assess import assess, normalize_answers
 from troubleshoot.kb import KnowledgeBase
+from troubleshoot.report import render
+from troubleshoot.store import Store
 
 CASES = sorted((Path(__file__).parents[1] / "cases").glob("*.yaml"))
 
@@ -31,7 +39,7 @@ def _ids(items: Any) -> set[str]:
 
 
 @pytest.mark.parametrize("case_file", CASES, ids=[c.stem for c in CASES])
-def test_case(case_file: Path, kb: KnowledgeBase) -> None:
+def test_case(case_file: Path, kb: KnowledgeBase, tmp_path: Path) -> None:
     case = yaml.safe_load(case_file.read_text())
     answers = normalize_answers(case["answers"], kb, case_file.name)
     result = assess(kb, answers)
@@ -83,6 +91,31 @@ def test_case(case_file: Path, kb: KnowledgeBase) -> None:
         assert {c.id for c in causes if c.both_ways} == set(expect["both_ways"])
     if "risk" in expect:
         assert result.risk["level"] == expect["risk"]
+    if "reason_levels" in expect:
+        assert result.urgency is not None
+        levels = {r.id: r.urgency for r in result.urgency.reasons}
+        assert {k: levels.get(k) for k in expect["reason_levels"]} == expect["reason_levels"]
+    if "urgency_cleared" in expect:
+        assert result.urgency is not None
+        words = kb.urgency[result.urgency.level].if_cleared
+        assert (words is not None and result.urgency.title == words[0]) == expect["urgency_cleared"]
+    if "report_includes" in expect or "report_excludes" in expect:
+        text = render(result, kb, "text")
+        for wanted in expect.get("report_includes", []):
+            assert wanted in text, wanted
+        for unwanted in expect.get("report_excludes", []):
+            assert unwanted not in text, unwanted
+    if "followups" in expect:
+        store = Store.open(f"sqlite:///{tmp_path / 'case.db'}")
+        stored = store.save(dict(answers), result.to_dict())
+        assert stored is not None
+        kinds = {f.kind for f in store.followups(assessment_id=stored)}
+        assert kinds == set(expect["followups"])
+    unsure_reasons = (
+        [r for r in result.urgency.reasons if r.kind == "unsure"] if result.urgency else []
+    )
+    for reason in unsure_reasons:
+        assert reason.advice != kb.sign[reason.id].advice.replace("{number}", "911"), reason.id
     # Every likely cause explains itself with at least one answer, and every cause left
     # possible because the answers point both ways shows them.
     assert all(c.because for c in causes if c.status == "likely")

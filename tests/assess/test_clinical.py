@@ -60,11 +60,24 @@ def test_any_red_flag_without_clearance_gives_a_referral_and_nothing_else(
 @settings(max_examples=60, deadline=None)
 @given(flag_sets, st.lists(st.sampled_from(SYMPTOMS), unique=True, min_size=1, max_size=3))
 def test_a_doctors_clearance_opens_the_program_with_a_reminder(flags, symptoms) -> None:
-    result = assess(KB, {**_answers(flags, symptoms, {}), "cleared_by_doctor": "yes"})
+    # Chest pain counts as cleared only when it is not happening now.
+    more = {"chest_pain_now": "no"} if "chest_pain" in flags else {}
+    result = assess(KB, {**_answers(flags, symptoms, more), "cleared_by_doctor": "yes"})
     assert result.program == "open" and not result.referral.required
     assert result.referral.cleared_by_doctor is True
     assert "cleared" in result.referral.message
     assert [f.symptom for f in result.findings] == [s for s in SYMPTOMS if s in symptoms]
+
+
+@settings(max_examples=40, deadline=None)
+@given(flag_sets, st.sampled_from(["yes", "not_sure", None]))
+def test_no_clearance_covers_chest_pain_that_may_be_happening_now(flags, now) -> None:
+    answers = {**_answers([*flags, "chest_pain"], ["neck_pain"], {}), "cleared_by_doctor": "yes"}
+    if now is not None:
+        answers["chest_pain_now"] = now
+    result = assess(KB, answers)
+    assert result.program == "referral" and not result.findings and not result.techniques
+    assert result.referral.message == KB.statements["cleared_needs_care"].text
 
 
 def test_finger_tingling_is_not_the_leg_red_flag(run) -> None:
@@ -111,7 +124,9 @@ def test_chest_pain_is_a_warning_sign_for_everyone_and_never_stress(run) -> None
     assert result.program == "referral" and result.urgency is not None
     assert result.urgency.level == "same_day" and not result.techniques
     # Cleared by a doctor, chest pain still counts for nothing in the stress plan.
-    cleared = run({"chest_pain": "yes", "cleared_by_doctor": "yes", "stress_level": 4})
+    cleared = run(
+        {"chest_pain": "yes", "chest_pain_now": "no", "cleared_by_doctor": "yes", "stress_level": 4}
+    )
     assert cleared.program == "open" and not cleared.techniques and cleared.stress is None
     assert cleared.urgency is None  # seen by a doctor: no same-day advice left
 

@@ -100,7 +100,7 @@ def test_rules_list_marks_every_project_policy_item(kb: KnowledgeBase) -> None:
     listing = knowledge_listing(kb)
     assert kb.policy_items
     for _, item_id, _, policy in kb.policy_items:
-        marked = f"[project policy: {policy.why} Reference: {policy.reference}]"
+        marked = f"[project policy: {policy.why} Reference: {policy.cited}]"
         assert any(item_id in line and marked in line for line in listing.splitlines()), item_id
     # Items of the source documents carry no such mark.
     assert "project policy" not in next(

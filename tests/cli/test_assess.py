@@ -113,7 +113,7 @@ def test_interactive_assessment(runner) -> None:
         "1",
         "1",
     ]  # phone, glare, distance, papers, times, phone items
-    replies += ["1", "1", "1", "7", "2", ""]  # stress, habits (the weight question is optional)
+    replies += ["1", "3", "1", "1", "7", "2", ""]  # stress, mood, habits (weight is optional)
     typed = "\n".join(replies) + "\n"
     result = runner.invoke(app, ["assess", "--format", "md"], input=typed)
     assert result.exit_code == 0, result.stdout + result.stderr

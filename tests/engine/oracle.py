@@ -25,14 +25,21 @@ class Outcome:
     habits: dict[str, str]
     checks: dict[str, str]
     urgency: set[tuple[str, str]]  # (level, reason) pairs
+    held_techniques: set[tuple[str, str]]  # (technique, advice) pairs
 
 
 def evaluate(kb: KnowledgeBase, answers: dict[str, Any]) -> Outcome:
     flags = [sign.id for sign in kb.signs]
     raised = [f for f in flags if answers.get(f) == "yes"]
     screened = all(answers.get(f) in ("yes", "no") for f in flags)
+    # A clearance counts only for signs whose `cleared_only_when` (if any) holds.
+    clearable = all(
+        sign.cleared_only_when is None or holds(sign.cleared_only_when, answers, frozenset())
+        for sign in kb.signs
+        if sign.id in raised
+    )
     program_open = (screened and not raised) or (
-        screened and bool(raised) and answers.get("cleared_by_doctor") == "yes"
+        screened and bool(raised) and answers.get("cleared_by_doctor") == "yes" and clearable
     )
     program = "open" if program_open else "referral" if raised else "screen_incomplete"
     facts: Facts = set()
@@ -77,18 +84,6 @@ def evaluate(kb: KnowledgeBase, answers: dict[str, Any]) -> Outcome:
             )
             facts.add(("cause", cause.id, causes[cause.id]))
 
-    solutions: set[str] = set()
-    for symptom in kb.symptoms:
-        if symptom.id not in reported:
-            continue
-        for solution in symptom.solutions:
-            applies = not solution.addresses or any(
-                causes.get(c) in ("likely", "possible") for c in solution.addresses
-            )
-            if applies and not (solution.unless is not None and true(solution.unless)):
-                solutions.add(solution.id)
-    facts |= {("solution", s, "") for s in solutions}
-
     # A stretch is held back while pain in one of its regions is rated 9 or 10 (an advice that
     # holds stretches back, drawn for a symptom there).
     held = {
@@ -102,6 +97,25 @@ def evaluate(kb: KnowledgeBase, answers: dict[str, Any]) -> Outcome:
             advice.when, {**answers, "severity": _only(answers.get("severity"), s)}, frozenset()
         )
     }
+    solutions: set[str] = set()
+    for symptom in kb.symptoms:
+        if symptom.id not in reported:
+            continue
+        for solution in symptom.solutions:
+            applies = not solution.addresses or any(
+                causes.get(c) in solution.offered_for for c in solution.addresses
+            )
+            # A fix that is only stretching waits while all of its stretches are held back.
+            stretching_held = bool(solution.stretches) and set(solution.stretches) <= held
+            if (
+                applies
+                and (solution.when is None or true(solution.when))
+                and not stretching_held
+                and not (solution.unless is not None and true(solution.unless))
+            ):
+                solutions.add(solution.id)
+    facts |= {("solution", s, "") for s in solutions}
+
     stretches = {
         stretch.id
         for stretch in kb.stretches
@@ -131,18 +145,24 @@ def evaluate(kb: KnowledgeBase, answers: dict[str, Any]) -> Outcome:
         if answers.get(sign.id) == "yes" and (sign.urgency == "emergency" or not program_open):
             urgency.add((sign.urgency, f"sign:{sign.id}"))
         if answers.get(sign.id) == "not_sure":
-            urgency.add((kb.urgency[sign.urgency].when_unsure, f"unsure:{sign.id}"))
+            level = sign.when_unsure or kb.urgency[sign.urgency].when_unsure
+            urgency.add((level, f"unsure:{sign.id}"))
     for item in kb.advice:
         if item.id in advice and item.urgency != "info":
             urgency.add((item.urgency, f"advice:{item.id}"))
 
     techniques = set()
+    held_techniques: set[tuple[str, str]] = set()  # (technique, the advice holding it back)
     if program_open:
-        techniques = {
-            t.id
-            for t in kb.techniques
-            if true(t.offered_when) and not (t.unless is not None and true(t.unless))
-        }
+        for t in kb.techniques:
+            if not true(t.offered_when) or (t.unless is not None and true(t.unless)):
+                continue
+            holding = {
+                a.id for a in kb.advice if a.id in advice and t.id in a.holds_back_techniques
+            }
+            held_techniques |= {(t.id, a) for a in holding}
+            if not holding:
+                techniques.add(t.id)
     habits: dict[str, str] = {}
     if program_open:
         for habit in kb.habits:
@@ -156,7 +176,16 @@ def evaluate(kb: KnowledgeBase, answers: dict[str, Any]) -> Outcome:
                 else "general"
             )
     return Outcome(
-        program, causes, solutions, stretches, techniques, advice, habits, checks, urgency
+        program,
+        causes,
+        solutions,
+        stretches,
+        techniques,
+        advice,
+        habits,
+        checks,
+        urgency,
+        held_techniques,
     )
 
 

@@ -100,3 +100,4 @@ def test_engine_and_oracle_agree(answers: dict[str, Any]) -> None:
             checks[derived.id] = derived.status
     assert checks == expected.checks
     assert {(d.id, d.status) for d in evaluation.of_kind("urgency")} == expected.urgency
+    assert {(d.id, d.status) for d in evaluation.of_kind("held_back")} == expected.held_techniques

@@ -30,7 +30,7 @@ def test_stop_and_resume_at_the_same_question(runner: CliRunner) -> None:
     replies = ["2", "b", "3"]  # answer it, step back (history survives the resume), answer again
     replies += ["n"]  # no pain down an arm
     replies += ["1", "2", "n", "1", "2", "1", "1", "2", "2", "1", "1", "1"]  # desk and time items
-    replies += ["1", "1", "1", "7", "2", ""]  # stress, habits
+    replies += ["1", "3", "1", "1", "7", "2", ""]  # stress, mood, habits
     second = runner.invoke(app, ["assess", "--resume", "-f", "md"], input="\n".join(replies) + "\n")
     assert second.exit_code == 0, second.stdout + second.stderr
     out = second.stdout

@@ -108,9 +108,10 @@ def test_interview_with_back_why_and_invalid_input(kb) -> None:
                "1", "1", "3", "2",       # screen distance, papers, daily and unbroken screen time
                "1", "1", "1",            # phone reach, daily and longest calls
                "1",                      # vision breaks
-               "3",                      # stress level
+               "3", "3",                 # stress level; mood: none (asked below 4)
                "1", "1", "7", "2", ""]  # habits; weight question is optional  # fmt: skip
     answers, said = _interview(kb, replies)
+    assert answers["mood"] == ["none"]
     assert answers["symptoms"] == ["neck_pain", "eye_strain"]
     assert answers["severity"] == {"neck_pain": 8, "eye_strain": 4}
     assert answers["duration"] == {"neck_pain": "1_to_4_weeks", "eye_strain": "not_sure"}

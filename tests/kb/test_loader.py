@@ -250,3 +250,74 @@ def test_the_readme_lists_every_project_policy_item(kb: KnowledgeBase) -> None:
     assert rows == {item_id for _, item_id, _, _ in kb.policy_items}
     for _, item_id, _, policy in kb.policy_items:
         assert policy.why in table and policy.reference.title in table, item_id
+
+
+# -- the safety fields of the second clinical edition: each refused when malformed ------------
+def test_a_reference_no_item_names_is_a_problem(rules_copy: Path) -> None:
+    _edit(
+        rules_copy / "clinical.yaml",
+        "reference: [cks_sciatica, nhs_stroke]",
+        "reference: cks_sciatica",
+    )
+    assert "references 'nhs_stroke'" in _problems(rules_copy)
+    assert "no item names this reference" in _problems(rules_copy)
+
+
+def test_an_unknown_reference_in_a_list_is_named(rules_copy: Path) -> None:
+    _edit(rules_copy / "clinical.yaml", "[cks_sciatica, nhs_stroke]", "[cks_sciatica, nhs_strok]")
+    assert "unknown reference 'nhs_strok'" in _problems(rules_copy)
+
+
+def test_cleared_only_when_must_test_answers(rules_copy: Path) -> None:
+    _edit(
+        rules_copy / "warning_signs.yaml",
+        'cleared_only_when: {answer: chest_pain_now, is: "no"}',
+        "cleared_only_when: {answer_missing: chest_pain_now}",
+    )
+    assert "cleared_only_when may only test answers" in _problems(rules_copy)
+
+
+def test_a_sign_with_its_own_unsure_level_needs_words_for_it(rules_copy: Path) -> None:
+    path = rules_copy / "warning_signs.yaml"
+    text = path.read_text()
+    start = text.index("    unsure_advice: >-")
+    end = text.index("    cleared_only_when:")
+    path.write_text(text[:start] + text[end:])
+    problems = _problems(rules_copy)
+    assert "'chest_pain'" in problems and "unsure_advice" in problems
+
+
+def test_the_emergency_level_needs_words_for_a_cleared_sign(rules_copy: Path) -> None:
+    path = rules_copy / "meta.yaml"
+    text = path.read_text()
+    start = text.index("    if_cleared:")
+    end = text.index("    policy: The source pages only say to see a doctor first")
+    path.write_text(text[:start] + text[end:])
+    assert "needs `if_cleared`" in _problems(rules_copy)
+
+
+def test_holding_techniques_back_needs_plain_answer_tests(rules_copy: Path) -> None:
+    _edit(
+        rules_copy / "clinical.yaml",
+        "    holds_back_techniques: all\n",
+        "    holds_back_techniques: all\n    unless: {answer: stress_level, gte: 9}\n",
+    )
+    assert "holds_back_techniques needs a `when` of answer tests only" in _problems(rules_copy)
+
+
+def test_holding_back_an_unknown_technique(rules_copy: Path) -> None:
+    _edit(
+        rules_copy / "clinical.yaml",
+        "holds_back_techniques: [yoga_stretching]",
+        "holds_back_techniques: [yoga]",
+    )
+    assert "holds_back_techniques: unknown 'yoga'" in _problems(rules_copy)
+
+
+def test_a_solution_when_may_only_test_answers(rules_copy: Path) -> None:
+    _edit(
+        rules_copy / "symptoms.yaml",
+        "when: {answer: monitor_distance, is: too_far}",
+        "when: {check: screen_distance, is: failed}",
+    )
+    assert "a solution's `when` may only test answers" in _problems(rules_copy)

@@ -108,11 +108,15 @@ class _Builder:
         self.number = number
         self.support = support
         regions = [
-            self.kb.region[r].name.lower()
-            for r in self.kb.region
-            if any(r in self.kb.symptom[d.id].regions for d in evaluation.of_kind("symptom"))
+            region.name.lower()
+            for region in self.kb.region.values()
+            if region.muscles
+            and any(
+                region.id in self.kb.symptom[d.id].regions for d in evaluation.of_kind("symptom")
+            )
         ]
-        # "{areas}": where this person hurts, so technique texts speak to their own symptoms.
+        # "{areas}": where this person hurts, so technique texts speak to their own symptoms
+        # (the muscles and aches of the body; never "the muscles of your eyes").
         self.areas = _spoken_list(regions) if regions else "back, neck and shoulders"
 
     def fill(self, text: str) -> str:
@@ -142,14 +146,22 @@ class _Builder:
         notes = self.kb.statements
         cleared = self.answers.get("cleared_by_doctor")
         screen_complete = all(self.answers.get(f.id) in ("yes", "no") for f in self.kb.signs)
-        # Cleared for the sign reported, but a sign left unanswered may need a doctor too.
+        screen_answered = all(self.answers.get(f.id) is not None for f in self.kb.signs)
+        # Cleared for the sign reported, but a sign left unanswered may need a doctor too; or
+        # cleared, but a sign that no clearance covers (chest pain happening now) needs care.
         referral_note = (
-            "referral" if screen_complete or cleared != "yes" else "cleared_screen_incomplete"
+            "referral"
+            if cleared != "yes"
+            else "cleared_needs_care"
+            if screen_complete
+            else "cleared_screen_incomplete"
         )
         message = {
             "open": notes["cleared_reminder"].text if red_flags else "",
             "referral": notes[referral_note].text,
-            "screen_incomplete": notes["screen_incomplete"].text,
+            "screen_incomplete": notes[
+                "screen_unsure" if screen_answered else "screen_incomplete"
+            ].text,
         }[state]
         referral = Referral(
             required=state == "referral",

@@ -147,11 +147,12 @@ class StretchItem:
 
 @dataclass(frozen=True)
 class HeldBackItem:
-    """A stretch held back until a doctor has seen the person, and why."""
+    """A stretch or a technique held back until a doctor has seen the person, and why."""
 
     id: str
     name: str
     reason: str
+    kind: str = "stretch"  # stretch | technique
 
 
 @dataclass(frozen=True)

@@ -30,15 +30,33 @@ def reported_signs(built: Explains) -> tuple[RedFlagItem, ...]:
     return tuple(sign_item(built, s) for s in built.kb.signs if s.id in raised)
 
 
+def unsure_level(built: Explains, sign: WarningSign) -> str:
+    return sign.when_unsure or built.kb.urgency[sign.urgency].when_unsure
+
+
+def unsure_advice(built: Explains, sign: WarningSign) -> str:
+    """What to do about a sign the person is not sure of, at the level that applies to it (never
+    the sign's own advice, which is worded for its full level)."""
+    return built.fill(sign.unsure_advice or built.kb.urgency[sign.urgency].unsure_text)
+
+
 def unsure_signs(built: Explains) -> tuple[RedFlagItem, ...]:
     """Signs answered "not sure", with the level of care that applies to them."""
     items = []
     for sign in built.kb.signs:
         if built.answers.get(sign.id) == UNSURE:
-            level = built.kb.urgency[sign.urgency].when_unsure
             item = sign_item(built, sign)
-            items.append(dataclasses.replace(item, urgency=level))
+            items.append(
+                dataclasses.replace(
+                    item, urgency=unsure_level(built, sign), advice=unsure_advice(built, sign)
+                )
+            )
     return tuple(items)
+
+
+def cleared(built: Explains) -> bool:
+    """The program was opened by a doctor's clearance of the signs reported."""
+    return any(d.status == "cleared_by_doctor" for d in built.ev.of_kind("program"))
 
 
 def urgency(built: Explains) -> Urgency | None:
@@ -59,7 +77,7 @@ def urgency(built: Explains) -> Urgency | None:
                     sign.id,
                     derived.id,
                     text,
-                    built.fill(sign.advice),
+                    built.fill(sign.advice) if kind == "sign" else unsure_advice(built, sign),
                 )
             )
         else:
@@ -92,7 +110,16 @@ def urgency(built: Explains) -> Urgency | None:
         key=lambda r: (kb.urgency[r.urgency].rank, REASON_ORDER[r.kind], order.get(r.id, 0)),
     )
     level = kb.urgency[ranked[0].urgency]
-    return Urgency(level.id, level.title, built.fill(level.text), tuple(ranked))
+    title, text = level.title, level.text
+    first = [r for r in ranked if r.urgency == level.id]
+    if (
+        level.if_cleared is not None
+        and cleared(built)
+        and all(r.kind == "warning_sign" for r in first)
+    ):
+        # Every sign at this level was cleared by a doctor: care now only if new or worse since.
+        title, text = level.if_cleared
+    return Urgency(level.id, title, built.fill(text), tuple(ranked))
 
 
 def _lower_first(text: str) -> str:
@@ -121,4 +148,21 @@ def held_back(built: Explains) -> tuple[HeldBackItem, ...]:
                     stretch.name,
                     f"until a doctor has seen you (you said: {because})",
                 )
-    return tuple(items[s.id] for s in kb.stretches if s.id in items)
+    for derived in built.ev.of_kind("held_back"):
+        technique = kb.technique[derived.id]
+        if technique.id in items:
+            continue
+        said = [
+            b.text
+            for d in built.ev.of_kind("advice")
+            if d.id == derived.status
+            for b in built.because(d.key, frozenset())
+        ]
+        items[technique.id] = HeldBackItem(
+            technique.id,
+            technique.name,
+            f"until a doctor has seen you (you said: {'; '.join(dict.fromkeys(said))})",
+            "technique",
+        )
+    order = [*(s.id for s in kb.stretches), *(t.id for t in kb.techniques)]
+    return tuple(items[item] for item in order if item in items)

@@ -34,7 +34,12 @@ def when_asked(kb: KnowledgeBase, question: Question) -> str:
         symptoms = [s for s, used in kb.questions_for_symptom.items() if question.id in used]
         parts.append("if you report " + " or ".join(symptoms) if symptoms else "with --workstation")
     elif question.section != "screening":
-        parts.append("after the safety check is clear (or a doctor has cleared you)")
+        asked = {s.id for s in kb.sections if s.asked_on_referral}
+        parts.append(
+            "after the safety check, even while a warning sign holds the program back"
+            if question.section in asked
+            else "after the safety check is clear (or a doctor has cleared you)"
+        )
     else:
         parts.append("first, in the safety check")
     if question.for_each:
@@ -102,7 +107,7 @@ def summary(kb: KnowledgeBase) -> str:
 def _policy(item: object) -> str:
     """The project-policy mark of an item that goes beyond the source documents."""
     policy = getattr(item, "policy", None)
-    return f"  [project policy: {policy.why} Reference: {policy.reference}]" if policy else ""
+    return f"  [project policy: {policy.why} Reference: {policy.cited}]" if policy else ""
 
 
 def knowledge_listing(kb: KnowledgeBase) -> str:

@@ -106,7 +106,8 @@ def check_reachability(kb: KnowledgeBase) -> list[str]:
             candidates = list(witness.answers_for(target.condition))
         reached = False
         for partial in candidates:
-            answers: Answers = dict(witness.base)
+            # The clear screen is a default: a condition on a warning sign answers it itself.
+            answers: Answers = {k: v for k, v in witness.base.items() if k not in partial}
             try:
                 merge(answers, partial)
                 for extra in target.extra:

@@ -101,6 +101,8 @@ class Witness:
         answers = {"symptoms": [solution.symptom]}
         if solution.addresses:
             merge(answers, self.first(self.kb.cause[solution.addresses[0]].confirmed_when))
+        if solution.when is not None:
+            merge(answers, self.first(solution.when))
         return answers
 
     def workstation(self) -> Answers:

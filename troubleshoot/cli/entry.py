@@ -13,4 +13,13 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    app(prog_name="troubleshoot")
+    import sys
+
+    from troubleshoot.errors import TroubleshootError
+    from troubleshoot.text import visible
+
+    try:
+        app(prog_name="troubleshoot")
+    except TroubleshootError as error:  # the last net: a command that let one through
+        print(f"Error: {visible(str(error))}", file=sys.stderr)
+        sys.exit(error.exit_code)

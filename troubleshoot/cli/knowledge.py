@@ -56,6 +56,7 @@ def rules_check(rules: RulesOption = None) -> None:
 
     try:
         kb = load_knowledge_base(rules)
+        problems = check_reachability(kb)  # compiling the rulebook can find problems too
     except KnowledgeBaseError as error:
         for problem in error.problems:
             typer.echo(problem, err=True)
@@ -63,7 +64,6 @@ def rules_check(rules: RulesOption = None) -> None:
         raise typer.Exit(1) from None
     except TroubleshootError as error:
         fail(error)
-    problems = check_reachability(kb)
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:

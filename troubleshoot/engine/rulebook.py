@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from troubleshoot.conditions import AllOf, AnswerTest, FactTest
+from troubleshoot.conditions import AllOf, AnswerTest, AnyOf, FactTest, disjuncts
 from troubleshoot.engine.rules import (
     GATE_KINDS,
     PROGRAM,
@@ -56,8 +56,17 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
             f"factor:{factor.id}", factor.present_when, Conclusion("factor", factor.id), (PROGRAM,)
         )
 
+    # Stretches held back (pain rated 9 or 10 in their region), concluded from the answers
+    # alone so that other rules can wait on their absence without multiplying out the
+    # condition.
+    held_back: dict[str, FactTest] = {}
+    for stretch_id, condition in held_back_when(kb).items():
+        rules += from_condition(
+            f"held:{stretch_id}", condition, Conclusion("held_stretch", stretch_id)
+        )
+        held_back[stretch_id] = FactTest("held_stretch", (stretch_id,))
+
     # Causes: evidence from answers, then likely / dropped / possible.
-    held_back = held_back_when(kb)
     for symptom in kb.symptoms:
         reported = FactTest("symptom", (symptom.id,))
         for cause in symptom.causes:
@@ -111,20 +120,31 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
             )
         for solution in symptom.solutions:
             then = Conclusion("solution", solution.id, "", symptom.id)
-            if not solution.addresses:
-                rules += with_unless(
-                    RuleSpec(f"solution:{solution.id}", (reported,), then), solution.unless
-                )
-            for cause_id in solution.addresses:
-                for status in ("likely", "possible"):
+            unless = solution.unless
+            if solution.stretches and all(s in held_back for s in solution.stretches):
+                # A fix that is only stretching waits while all of its stretches are held back.
+                stretching = AllOf(tuple(held_back[s] for s in solution.stretches))
+                unless = stretching if unless is None else AnyOf((unless, stretching))
+            # A `when` (answer tests only, checked on load) adds its tests: one rule per way.
+            ways = disjuncts(solution.when) if solution.when is not None else [()]
+            for n, way in enumerate(ways, start=1):
+                suffix = f"#{n}" if len(ways) > 1 else ""
+                extra = tuple(a for a in way if isinstance(a, AnswerTest))
+                if not solution.addresses:
                     rules += with_unless(
-                        RuleSpec(
-                            f"solution:{solution.id}:via:{cause_id}:{status}",
-                            (FactTest("cause", (cause_id,), status),),
-                            then,
-                        ),
-                        solution.unless,
+                        RuleSpec(f"solution:{solution.id}{suffix}", (reported, *extra), then),
+                        unless,
                     )
+                for cause_id in solution.addresses:
+                    for status in solution.offered_for:
+                        rules += with_unless(
+                            RuleSpec(
+                                f"solution:{solution.id}:via:{cause_id}:{status}{suffix}",
+                                (FactTest("cause", (cause_id,), status), *extra),
+                                then,
+                            ),
+                            unless,
+                        )
             for stretch_id in solution.stretches:
                 rules += with_unless(
                     RuleSpec(
@@ -145,15 +165,33 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
                     held_back.get(stretch.id),
                 )
 
-    # The rest of the program: techniques, habits, breaks, posture.
+    # The rest of the program: techniques, habits, breaks, posture. A technique an advice holds
+    # back (stress techniques with chest pain) is concluded as held back instead, by that advice.
     for technique in kb.techniques:
+        holding = [a for a in kb.advice if technique.id in a.holds_back_techniques]
+        # The advice's own condition (answers only, checked on load), concluded on its own:
+        # advice facts as a whole are decided late, and a rule may not wait on the absence of
+        # a late fact.
+        parts = (
+            *((technique.unless,) if technique.unless is not None else ()),
+            *(FactTest("holding_advice", (a.id,)) for a in holding),
+        )
+        unless = None if not parts else parts[0] if len(parts) == 1 else AnyOf(parts)
         for rule in from_condition(
             f"technique:{technique.id}",
             technique.offered_when,
             Conclusion("technique", technique.id),
             (PROGRAM,),
         ):
-            rules += with_unless(rule, technique.unless)
+            rules += with_unless(rule, unless)
+        for advice in holding:
+            for rule in from_condition(
+                f"held_back:{technique.id}:{advice.id}",
+                AllOf((technique.offered_when, FactTest("advice", (advice.id,)))),
+                Conclusion("held_back", technique.id, advice.id),
+                (PROGRAM,),
+            ):
+                rules += with_unless(rule, technique.unless)
     for habit in kb.habits:
         # A habit shown only to some (weight tips for those who asked) needs `offered_when` for
         # every one of its conclusions.
@@ -187,6 +225,12 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
         rules.append(
             RuleSpec(f"posture:{posture.id}", (PROGRAM,), Conclusion("posture", posture.id))
         )
+
+    for advice in kb.advice:
+        if advice.holds_back_techniques:
+            rules += from_condition(
+                f"holding:{advice.id}", advice.when, Conclusion("holding_advice", advice.id)
+            )
 
     # Clinical advice: safety advice is drawn in every report, program advice only with it.
     for advice in kb.advice:

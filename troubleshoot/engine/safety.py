@@ -3,7 +3,17 @@ self-help program, how urgent care is, and the stretches held back while pain is
 
 from __future__ import annotations
 
-from troubleshoot.conditions import UNSURE, AllOf, AnswerTest, AnyOf, Condition, FactTest
+from itertools import product
+
+from troubleshoot.conditions import (
+    UNSURE,
+    AllOf,
+    AnswerTest,
+    AnyOf,
+    Condition,
+    FactTest,
+    disjuncts,
+)
 from troubleshoot.engine.rules import PROGRAM, URGENCIES, Conclusion, RuleSpec
 from troubleshoot.kb import KnowledgeBase
 
@@ -31,15 +41,32 @@ def gate_rules(kb: KnowledgeBase) -> list[RuleSpec]:
             Conclusion("program", "open", "screen_clear"),
         )
     )
-    # A doctor's clearance opens the program only once the whole screen has been answered.
+    # A doctor's clearance opens the program only once the whole screen has been answered, and
+    # a sign with `cleared_only_when` counts as cleared only when that holds too: one rule per
+    # way for every such sign to be either absent or clearable.
     screen_answered = tuple(AnswerTest(f, "in", ("yes", "no")) for f in flag_ids)
-    rules.append(
-        RuleSpec(
-            "program:cleared_by_doctor",
-            (*screen_answered, any_flag, AnswerTest("cleared_by_doctor", "is", "yes")),
-            Conclusion("program", "open", "cleared_by_doctor"),
+    ways = list(
+        product(
+            *(
+                [(AnswerTest(sign.id, "is", "no"),), *_conjunctions(sign.cleared_only_when)]
+                for sign in kb.signs
+                if sign.cleared_only_when is not None
+            )
         )
     )
+    for number, way in enumerate(ways, start=1):
+        rules.append(
+            RuleSpec(
+                "program:cleared_by_doctor" + (f"#{number}" if len(ways) > 1 else ""),
+                (
+                    *screen_answered,
+                    any_flag,
+                    AnswerTest("cleared_by_doctor", "is", "yes"),
+                    *(atom for conj in way for atom in conj),
+                ),
+                Conclusion("program", "open", "cleared_by_doctor"),
+            )
+        )
     rules.append(
         RuleSpec(
             "referral:required",
@@ -62,6 +89,11 @@ def gate_rules(kb: KnowledgeBase) -> list[RuleSpec]:
     return rules + urgency_rules(kb)
 
 
+def _conjunctions(condition: Condition) -> list[tuple[AnswerTest, ...]]:
+    """The condition's ways to hold, each a conjunction of answer tests (checked on load)."""
+    return [tuple(a for a in conj if isinstance(a, AnswerTest)) for conj in disjuncts(condition)]
+
+
 def urgency_rules(kb: KnowledgeBase) -> list[RuleSpec]:
     """How urgent the care is, one conclusion per reason (its status names the reason): a
     warning sign answered yes (an emergency sign even after a doctor's clearance, as a new or
@@ -78,7 +110,9 @@ def urgency_rules(kb: KnowledgeBase) -> list[RuleSpec]:
                 final=sign.urgency != "emergency",
             )
         )
-        unsure = kb.urgency[sign.urgency].when_unsure if sign.urgency in kb.urgency else "soon"
+        unsure = sign.when_unsure or (
+            kb.urgency[sign.urgency].when_unsure if sign.urgency in kb.urgency else "soon"
+        )
         rules.append(
             RuleSpec(
                 f"urgency:unsure:{sign.id}",

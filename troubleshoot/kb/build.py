@@ -38,6 +38,7 @@ class KnowledgeBuilder(ItemBuilder, KnowledgeChecks):
             for d in raw["sources"]
         }
         self._unique("sources", [(d["file"], ()) for d in raw["sources"]])
+        self.cited: set[str] = set()  # references some item names
         self.references = {
             r["id"]: Reference(r["id"], r["title"], r["body"], r["year"], r.get("url", ""))
             for r in raw["references"]
@@ -48,7 +49,7 @@ class KnowledgeBuilder(ItemBuilder, KnowledgeChecks):
             for g in raw.get("symptom_groups", [])
         }
         self.section_ids = {s["id"] for s in raw["sections"]}
-        regions = tuple(Region(r["id"], r["name"]) for r in raw["regions"])
+        regions = tuple(Region(r["id"], r["name"], r.get("muscles", True)) for r in raw["regions"])
         self.region_ids = {r.id for r in regions}
         symptoms_raw = raw["symptoms"]
         self.symptom_ids = {s["id"] for s in symptoms_raw}
@@ -58,6 +59,7 @@ class KnowledgeBuilder(ItemBuilder, KnowledgeChecks):
             "factor": {f["id"] for f in raw["factors"]},
             "solution": {x["id"] for s in symptoms_raw for x in s["solutions"]},
             "advice": {a["id"] for a in raw["advice"]},
+            "technique": {t["id"] for t in raw["techniques"]},
             "cause": {c["id"] for s in symptoms_raw for c in s["causes"]},
             "referral": {"required", "screen_incomplete"},
             "urgency": {"emergency", "same_day", "soon"},
@@ -117,6 +119,10 @@ class KnowledgeBuilder(ItemBuilder, KnowledgeChecks):
         )
         self._unique("risk_levels", [(r.id, ()) for r in risk_levels])
         rosa = self._rosa(raw["rosa"], kb) if "rosa" in raw else None
+        for unused in sorted(set(self.references) - self.cited):
+            self.problems.append(
+                f"{self._where('references', unused)}: no item names this reference"
+            )
         return dataclasses.replace(kb, rosa=rosa, risk_levels=risk_levels)
 
     def _rosa(self, raw: dict[str, Any], kb: KnowledgeBase) -> Rosa:
@@ -149,14 +155,19 @@ class KnowledgeBuilder(ItemBuilder, KnowledgeChecks):
     def _policy(self, raw: dict[str, Any], section: str, *ids: str) -> Policy | None:
         if "policy" not in raw:
             return None
-        reference = self.references.get(raw["reference"])
-        if reference is None:
-            self.problems.append(
-                f"{self._where(section, *ids)}: reference: unknown reference '{raw['reference']}'"
-                " (see `references` in meta.yaml)"
-            )
-            reference = Reference(raw["reference"], "?", "?", "?")
-        return Policy(raw["policy"], reference)
+        named = raw["reference"] if isinstance(raw["reference"], list) else [raw["reference"]]
+        found = []
+        for name in named:
+            reference = self.references.get(name)
+            if reference is None:
+                self.problems.append(
+                    f"{self._where(section, *ids)}: reference: unknown reference '{name}'"
+                    " (see `references` in meta.yaml)"
+                )
+                reference = Reference(name, "?", "?", "?")
+            found.append(reference)
+            self.cited.add(reference.id)
+        return Policy(raw["policy"], found[0], tuple(found[1:]))
 
     def _source(self, raw: dict[str, str], section: str, *ids: str) -> SourceRef:
         ref = SourceRef(raw["file"], raw["section"].rstrip(":"))

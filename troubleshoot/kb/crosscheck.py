@@ -69,7 +69,11 @@ class KnowledgeChecks:
                 )
         elif question.type in ("scale", "number"):
             values = atom.value if atom.op == "in" else (atom.value,)
-            if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            if not all(
+                (isinstance(v, int | float) and not isinstance(v, bool))
+                or (v == UNSURE and question.allow_unsure)
+                for v in values
+            ):
                 self.problems.append(f"{where}: {field}: {name} takes numbers only")
         else:
             values = atom.value if atom.op == "in" else (atom.value,)
@@ -141,6 +145,21 @@ class KnowledgeChecks:
                 )
         self._check_clearance(kb)
         self._check_retired(kb)
+        for sign in kb.signs:
+            if sign.cleared_only_when is not None and not all(
+                isinstance(atom, AnswerTest) for atom in atoms(sign.cleared_only_when)
+            ):
+                self.problems.append(
+                    f"{self._where('warning_signs', sign.id)}: cleared_only_when may only test "
+                    "answers (no answer_missing)"
+                )
+        if any(sign.urgency == "emergency" for sign in kb.signs) and (
+            "emergency" in kb.urgency and kb.urgency["emergency"].if_cleared is None
+        ):
+            self.problems.append(
+                f"{self._where('urgency_levels', 'emergency')}: needs `if_cleared`: an emergency "
+                "sign keeps its urgency after a doctor's clearance and needs words for it"
+            )
         for advice in kb.advice:
             per_symptom = {q.id for q in kb.questions if q.for_each}
             if advice.holds_back_stretches and not all(
@@ -151,8 +170,23 @@ class KnowledgeChecks:
                     f"{self._where('advice', advice.id)}: holds_back_stretches needs a `when` of "
                     "per-symptom answer tests only (it holds stretches back for one symptom)"
                 )
+            if advice.holds_back_techniques and (
+                advice.unless is not None
+                or not all(isinstance(atom, AnswerTest) for atom in atoms(advice.when))
+            ):
+                self.problems.append(
+                    f"{self._where('advice', advice.id)}: holds_back_techniques needs a `when` of "
+                    "answer tests only and no `unless` (the techniques wait on that condition)"
+                )
         for symptom in kb.symptoms:
             for solution in symptom.solutions:
+                if solution.when is not None and not all(
+                    isinstance(atom, AnswerTest) for atom in atoms(solution.when)
+                ):
+                    where = self._where("symptoms", symptom.id, solution.id)
+                    self.problems.append(
+                        f"{where}: when: a solution's `when` may only test answers"
+                    )
                 for stretch in solution.stretches:
                     if stretch not in kb.stretch:
                         where = self._where("symptoms", symptom.id, solution.id)

@@ -36,6 +36,7 @@ class ItemBuilder:
     `_condition`, `_policy`, `_unique` and the ids and groups it has read."""
 
     problems: list[str]
+    ids: dict[str, set[str]]
     section_ids: set[str]
     region_ids: set[str]
     groups: dict[str, ChoiceGroup]
@@ -70,6 +71,11 @@ class ItemBuilder:
             raw["advice"],
             self._source(raw["source"], section, raw["id"]),
             self._policy(raw, section, raw["id"]),
+            raw.get("when_unsure"),
+            raw.get("unsure_advice", ""),
+            self._condition(raw["cleared_only_when"], section, raw["id"], field="cleared_only_when")
+            if "cleared_only_when" in raw
+            else None,
         )
 
     def _urgency_levels(self, raw: list[dict[str, Any]]) -> tuple[UrgencyLevel, ...]:
@@ -82,6 +88,10 @@ class ItemBuilder:
                 level["text"],
                 level["when_unsure"],
                 self._policy(level, "urgency_levels", level["id"]) or _NO_POLICY,
+                level["unsure_text"],
+                (level["if_cleared"]["title"], level["if_cleared"]["text"])
+                if "if_cleared" in level
+                else None,
             )
             for level in raw
         }
@@ -197,6 +207,10 @@ class ItemBuilder:
                     if "unless" in x
                     else None,
                     policy=self._policy(x, "symptoms", sid, x["id"]),
+                    offered_for=tuple(x.get("offered_for", ("likely", "possible"))),
+                    when=self._condition(x["when"], "symptoms", sid, x["id"], field="when")
+                    if "when" in x
+                    else None,
                 )
             )
         return Symptom(
@@ -245,7 +259,18 @@ class ItemBuilder:
             else None,
             raw.get("holds_back_stretches", False),
             self._policy(raw, "advice", aid),
+            self._held_techniques(raw.get("holds_back_techniques", ()), aid),
         )
+
+    def _held_techniques(self, raw: str | list[str], advice: str) -> tuple[str, ...]:
+        known = self.ids["technique"]
+        if raw == "all":
+            return tuple(sorted(known))
+        for technique in raw:
+            if technique not in known:
+                where = self._where("advice", advice)
+                self.problems.append(f"{where}: holds_back_techniques: unknown '{technique}'")
+        return tuple(raw)
 
     def _stretch(self, raw: dict[str, Any]) -> Stretch:
         for region in raw["regions"]:

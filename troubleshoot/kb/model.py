@@ -103,6 +103,11 @@ class Solution:
     stretches: tuple[str, ...] = ()
     unless: Condition | None = None  # does not apply when this holds (e.g. already done)
     policy: Policy | None = None
+    # The cause statuses it is offered for: some fixes (a stress plan) only once the cause is
+    # likely, not while it is merely possible.
+    offered_for: tuple[str, ...] = ("likely", "possible")
+    # Offered only when this holds too (answers only): a fix for one answer in particular.
+    when: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,8 @@ class Advice:
     # While drawn for a symptom, the stretches for that symptom's body regions are held back.
     holds_back_stretches: bool = False
     policy: Policy | None = None
+    # While drawn, these techniques (ids, or every technique) are held back.
+    holds_back_techniques: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -242,6 +249,7 @@ class Section:
 class Region:
     id: str
     name: str
+    muscles: bool = True  # False (the eyes): left out of "the muscles of your ..." texts
 
 
 @dataclass(frozen=True)

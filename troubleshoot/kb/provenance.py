@@ -36,3 +36,13 @@ class Policy:
 
     why: str
     reference: Reference
+    further: tuple[Reference, ...] = ()  # more guidance behind the same item
+
+    @property
+    def references(self) -> tuple[Reference, ...]:
+        return (self.reference, *self.further)
+
+    @property
+    def cited(self) -> str:
+        """Every reference, for `rules list` and the README's policy table."""
+        return "; ".join(str(reference) for reference in self.references)

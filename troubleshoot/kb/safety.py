@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from troubleshoot.conditions import Condition
 from troubleshoot.kb.provenance import Policy, SourceRef
 
 
@@ -19,6 +20,11 @@ class UrgencyLevel:
     text: str
     when_unsure: str
     policy: Policy
+    # Said about a sign of this level the person is not sure of (at its `when_unsure` level).
+    unsure_text: str = ""
+    # Said instead of `title` / `text` when every sign of this level was cleared by a doctor:
+    # the care is needed only if the sign is new or worse since.
+    if_cleared: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -33,3 +39,10 @@ class WarningSign:
     advice: str
     source: SourceRef
     policy: Policy | None = None
+    # The level when the person is not sure (default: the `when_unsure` of `urgency`), with its
+    # own words; a sign that sets the level says what to do at it.
+    when_unsure: str | None = None
+    unsure_advice: str = ""
+    # A doctor's clearance counts for this sign only when this holds too (chest pain: only
+    # when it is not happening now).
+    cleared_only_when: Condition | None = None

@@ -169,7 +169,9 @@ def _queue(open_followups: list[tuple[str, int]], ids: set[int], n: int, k: int)
     # People (assessments) with at least one open follow-up of each kind.
     kinds = Counter(kind for kind, assessment in set(open_followups) if assessment in ids)
     labels = {
+        "urgent": "people told to get care today or now",
         "referral": "people with a red flag awaiting follow-up",
+        "unscreened": "people whose safety check is not finished",
         "high_risk": "people at high risk awaiting follow-up",
         "desk_check": "people with desk changes still to make",
     }

@@ -435,8 +435,9 @@ def _insert(conn: Connection, record: dict[str, Any]) -> int:
 
 
 def _followups_for(result: dict[str, Any]) -> list[tuple[str, str]]:
-    """Emergency or same-day advice, referrals and high-risk assessments open a follow-up; so
-    does each failed desk check."""
+    """Emergency or same-day advice, referrals, unfinished safety checks (a sign the person was
+    not sure of) and high-risk assessments open a follow-up; so does each failed desk check.
+    Every report that says the OH team has been told has one."""
     opened = []
     urgency = result.get("urgency")
     if urgency and urgency["level"] in ("emergency", "same_day"):
@@ -444,6 +445,9 @@ def _followups_for(result: dict[str, Any]) -> list[tuple[str, str]]:
         opened.append(("urgent", f"{urgency['level']}: {','.join(reasons)}"[:200]))
     if result["program"] == "referral":
         opened.append(("referral", ",".join(f["id"] for f in result["referral"]["red_flags"])))
+    elif result["program"] == "screen_incomplete":
+        unsure = [f["id"] for f in result["referral"].get("unsure", [])]
+        opened.append(("unscreened", ",".join(unsure)[:200] or "unanswered"))
     elif result["risk"]["level"] == "high":
         opened.append(("high_risk", "high"))
     for check in result.get("desk_checks", []):
