@@ -93,3 +93,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def _private_draft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Questionnaire drafts go to the test's folder, never the user's."""
     monkeypatch.setenv("TROUBLESHOOT_DRAFT", str(tmp_path / "draft.json"))
+
+
+# Replies that walk the whole questionnaire: a clear safety check, neck pain (8/10, 1-4 weeks),
+# the screen below the eyes, stress 1 with no mood problem, and the habit questions.
+NECK_PAIN_REPLIES = (
+    ["n"] * 12
+    + ["2", "8", "2", "n"]
+    + ["1", "2", "n", "1", "2", "1", "1", "2", "2", "1", "1", "1"]
+    + ["1", "3", "1", "1", "7", "2", ""]
+)
+
+
+@pytest.fixture
+def neck_pain_replies() -> str:
+    return "\n".join(NECK_PAIN_REPLIES) + "\n"

@@ -48,3 +48,9 @@ class RecordRefusedError(StoreError):
 
 class ReportError(TroubleshootError):
     """A report could not be rendered or written."""
+
+
+class OutputError(ReportError):
+    """A file could not be written where asked (a full disk, a refused target)."""
+
+    exit_code = 5

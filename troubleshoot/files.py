@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import IO
 
-from troubleshoot.errors import ReportError
+from troubleshoot.errors import OutputError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Files that are not regular files are written in place, never replaced (`-o /dev/stdout`).
@@ -33,100 +33,34 @@ def write_file(text: str | bytes, path: Path, private: bool = True) -> None:
     target: a reader never sees half a report. A pipe, a device or a socket, or a link to one,
     is written in place (`-o /dev/stdout` works). A directory, or a link to a regular file or a
     directory, is refused: a rename would replace the link, not what it points to."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    if not path.name or path.name in (".", ".."):
-        raise ReportError(f"{path}: not a file name to write to")
-    try:
-        target = os.stat(path)  # follows a link
-    except FileNotFoundError:
-        target = None
-    except OSError as error:
-        raise _write_error(path, error) from error
-    if target is not None and any(test(target.st_mode) for test in _IN_PLACE):
-        _write_in_place(data, path)
-        return
-    if path.is_symlink():
-        raise ReportError(
-            f"{path}: is a symbolic link; give the file it points to, or another name"
-        )
-    if target is not None and stat.S_ISDIR(target.st_mode):
-        raise ReportError(f"{path}: is a folder, not a file name to write to")
-    _replace(data, path, private)
+    with StreamedFile(path, private) as out:
+        out.write(text)
+        out.commit()
 
 
-def _write_in_place(data: bytes, path: Path) -> None:
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOCTTY", 0))
-    except OSError as error:
-        raise _write_error(path, error) from error
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(descriptor, view) :]
-    except OSError as error:
-        raise _write_error(path, error) from error
-    finally:
-        os.close(descriptor)
-
-
-def _replace(data: bytes, path: Path, private: bool) -> None:
-    folder = path.parent
-    try:
-        descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as error:
-        raise _write_error(path, error) from error
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if not private:  # mkstemp makes it 0600; others may read a file with no personal data
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(temporary, 0o666 & ~mask)
-        if path.is_symlink():  # planted while we wrote: never rename over a link
-            raise ReportError(f"{path}: became a symbolic link while writing; nothing written")
-        os.replace(temporary, path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise _write_error(path, error) from error
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
-    with contextlib.suppress(OSError):  # the rename itself reaches the disk
-        directory = os.open(folder if str(folder) else ".", os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-
-
-def _write_error(path: Path, error: OSError) -> ReportError:
-    return ReportError(f"{path}: cannot write: {error.strerror or error}")
+def _write_error(path: Path, error: OSError) -> OutputError:
+    return OutputError(f"{path}: cannot write: {error.strerror or error}")
 
 
 class StreamedFile:
-    """A file written bit by bit (batch results, rejected rows) with the same care as
-    `write_file`: into a private temporary file beside the target, renamed over it only when
-    everything is written (`commit`); never over a link or a folder; in place for a pipe or a
-    device. Used as a context manager: without `commit` the temporary file is removed."""
+    """A file written bit by bit (batch results, rejected rows), with the care `write_file`
+    describes: into a temporary file beside the target, renamed over it only when everything
+    is written (`commit`); never over a link or a folder; in place for a pipe or a device. Used
+    as a context manager: without `commit` the temporary file is removed."""
 
     def __init__(self, path: Path, private: bool = True) -> None:
         self.path = path
         self.private = private
         self.in_place = False
         self._temporary: Path | None = None
-        self._handle: IO[str] | None = None
+        self._handle: IO[bytes] | None = None
 
     def __enter__(self) -> StreamedFile:
         path = self.path
         if not path.name or path.name in (".", ".."):
-            raise ReportError(f"{path}: not a file name to write to")
+            raise OutputError(f"{path}: not a file name to write to")
         try:
-            target = os.stat(path)
+            target = os.stat(path)  # follows a link
         except FileNotFoundError:
             target = None
         except OSError as error:
@@ -137,24 +71,25 @@ class StreamedFile:
                 descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOCTTY", 0))
             else:
                 if path.is_symlink():
-                    raise ReportError(
+                    raise OutputError(
                         f"{path}: is a symbolic link; give the file it points to, or another name"
                     )
                 if target is not None and stat.S_ISDIR(target.st_mode):
-                    raise ReportError(f"{path}: is a folder, not a file name to write to")
+                    raise OutputError(f"{path}: is a folder, not a file name to write to")
+                # mkstemp: a random name, O_EXCL, mode 0600.
                 descriptor, name = tempfile.mkstemp(
                     prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
                 )
                 self._temporary = Path(name)
         except OSError as error:
             raise _write_error(path, error) from error
-        self._handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+        self._handle = os.fdopen(descriptor, "wb")
         return self
 
-    def write(self, text: str) -> None:
+    def write(self, text: str | bytes) -> None:
         assert self._handle is not None
         try:
-            self._handle.write(text)
+            self._handle.write(text.encode("utf-8") if isinstance(text, str) else text)
         except OSError as error:
             raise _write_error(self.path, error) from error
 
@@ -166,17 +101,24 @@ class StreamedFile:
                 os.fsync(self._handle.fileno())
             self._handle.close()
             self._handle = None
-            if self._temporary is not None:
-                if not self.private:
-                    mask = os.umask(0)
-                    os.umask(mask)
-                    os.chmod(self._temporary, 0o666 & ~mask)
-                if self.path.is_symlink():
-                    raise ReportError(f"{self.path}: became a symbolic link; nothing written")
-                os.replace(self._temporary, self.path)
-                self._temporary = None
+            if self._temporary is None:
+                return
+            if not self.private:  # others may read a file with no personal data
+                mask = os.umask(0)
+                os.umask(mask)
+                os.chmod(self._temporary, 0o666 & ~mask)
+            if self.path.is_symlink():  # planted while we wrote: never rename over a link
+                raise OutputError(f"{self.path}: became a symbolic link while writing")
+            os.replace(self._temporary, self.path)
+            self._temporary = None
         except OSError as error:
             raise _write_error(self.path, error) from error
+        with contextlib.suppress(OSError):  # the rename itself reaches the disk
+            directory = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
 
     def __exit__(self, *exc: object) -> None:
         if self._handle is not None:

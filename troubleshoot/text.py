@@ -45,3 +45,25 @@ def markdown(text: str) -> str:
     """Free text as Markdown shows it literally: no markup, links, images or raw HTML."""
     escaped = "".join(f"\\{ch}" if ch in _MARKDOWN else ch for ch in visible(text))
     return escaped.replace("&", "&amp;")
+
+
+LABEL_LIMIT = 200  # characters of a respondent or department that are kept
+_JOINERS = "\u200c\u200d"  # zero-width (non-)joiners: part of how many names are written
+
+
+def label_problem(value: str) -> str | None:
+    """Why a respondent or department cannot be kept as given, if it cannot: too long, not
+    valid Unicode text, or holding control characters (a NUL PostgreSQL refuses, escapes that
+    would rewrite a terminal)."""
+    if len(value) > LABEL_LIMIT:
+        return f"is {len(value)} characters long; at most {LABEL_LIMIT} are kept"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid text (bytes that are not UTF-8?)"
+    if any(
+        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in _JOINERS
+        for ch in value
+    ):
+        return "holds control or unassigned characters"
+    return None

@@ -162,7 +162,7 @@ def test_emergency_number_must_be_a_number(runner, tmp_path, number) -> None:
 def test_report_target_must_be_a_file(runner, tmp_path, target) -> None:
     path = _answers_file(tmp_path, {"red_flags": [], "warning_signs": []})
     result = runner.invoke(app, ["assess", "-a", str(path), "-o", target, "-f", "md"])
-    assert result.exit_code == 2 and "not a file name" in result.stderr
+    assert result.exit_code == 5 and "not a file name" in result.stderr
 
 
 def test_typed_odd_digits_are_re_prompted(runner) -> None:

@@ -206,23 +206,6 @@ def test_a_row_another_batch_stored_meanwhile_is_known_and_the_chunk_still_store
     assert len(store.find()) == 5
 
 
-def test_a_record_the_database_refuses_is_rejected_alone(tmp_path: Path, kb, clear_screen) -> None:
-    from troubleshoot.oh import batch
-
-    store = Store.open(f"sqlite:///{tmp_path / 'refuse.db'}")
-    result = assess(kb, clear_screen).to_dict()
-    good = [
-        batch._Evaluated(
-            batch.Row(n, n + 1, f"c:{n}", {}), clear_screen, result, "x" * (n * 100), None
-        )
-        for n in range(1, 4)
-    ]
-    fates = batch._save(store, good)
-    assert [fates[n].stored for n in (1, 2, 3)] == [True, True, False]
-    assert "201" not in (fates[3].error or "") and "300 characters" in (fates[3].error or "")
-    assert len(store.find()) == 2
-
-
 @pytest.mark.slow
 def test_ctrl_c_keeps_what_is_stored_and_a_rerun_finishes(tmp_path: Path, clear_screen) -> None:
     import os

@@ -36,11 +36,11 @@ class _AnswersLoader(yaml.SafeLoader):
         mark: Any = getattr(event, "start_mark", None)
         if isinstance(event, yaml.AliasEvent):
             raise yaml.constructor.ConstructorError(
-                None, None, "aliases (*name) are not allowed in answers files", mark
+                None, None, "aliases (*name) are not allowed here", mark
             )
         if getattr(event, "anchor", None):
             raise yaml.constructor.ConstructorError(
-                None, None, "anchors (&name) are not allowed in answers files", mark
+                None, None, "anchors (&name) are not allowed here", mark
             )
         return super().compose_node(parent, index)
 

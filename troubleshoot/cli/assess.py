@@ -150,7 +150,7 @@ def assess(
 def label(value: str | None, option: str) -> str | None:
     """A respondent or department as it will be stored, or an OptionError saying why it
     would not be (before any question is asked)."""
-    from troubleshoot.store import label_problem
+    from troubleshoot.text import label_problem
 
     if value is None or not value.strip():
         return None

@@ -99,13 +99,13 @@ def batch(
                 batches.INTERRUPTED if out is None else "Interrupted: nothing written.", err=True
             )
             raise typer.Exit(130) from None
-        if store is not None:
+        typer.echo(batches.summary(done, errors_path), err=True)
+        if store is not None and not done.stopped:
             counts = (done.read, done.stored, done.known, done.rejected)
             store.record_import(file.name, done.fingerprint, done.matched_by, counts)
             store.close()
-        typer.echo(batches.summary(done, errors_path), err=True)
         if done.stopped:
-            raise typer.Exit(4)
+            raise typer.Exit(done.stop_code or 4)
         if done.rejected:
             raise typer.Exit(1)
     except TroubleshootError as error:

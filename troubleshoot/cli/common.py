@@ -4,6 +4,7 @@ and an exit code. The command groups register themselves on `app` (see `main`)."
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -54,6 +55,19 @@ RulesOption = Annotated[
 ]
 
 
+def record_id(value: str) -> int:
+    """An assessment or follow-up id as typed: ASCII digits only (no other script's digits, no
+    sign), and short enough to be an id; anything else is a usage error, never a traceback."""
+    from troubleshoot.text import quoted
+
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not re.fullmatch(r"[0-9]{1,30}", text):
+        raise typer.BadParameter(f"{quoted(value)} is not an id (up to 30 digits 0-9)")
+    return int(text)
+
+
 def fail(error: TroubleshootError) -> NoReturn:
     """One line on stderr and the error's exit code: never a traceback, and nothing typed by
     a person (a file name, a value) can reach the terminal as an escape sequence."""
@@ -98,10 +112,11 @@ def emit(text: str | bytes, fmt: str, output: Path | None) -> None:
     """Print a report, or write it to a file; PDF goes to a file or a pipe, not a terminal."""
     from troubleshoot.files import write_file
     from troubleshoot.report import print_terminal
+    from troubleshoot.text import visible
 
     if output is not None:
         write_file(text, output)
-        typer.echo(f"Report written to {output}", err=True)
+        typer.echo(f"Report written to {visible(str(output))}", err=True)
     elif isinstance(text, bytes):
         if sys.stdout.isatty():
             raise TroubleshootError("--format pdf: a PDF cannot be shown here; use -o FILE")

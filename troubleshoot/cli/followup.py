@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from troubleshoot.cli.common import STAFF, DbOption, app, fail
+from troubleshoot.cli.common import STAFF, DbOption, app, fail, record_id
 from troubleshoot.errors import TroubleshootError
 
 followup_app = typer.Typer(
@@ -22,7 +22,10 @@ app.add_typer(followup_app, name="followup", rich_help_panel=STAFF)
 def followup_list(
     all_: Annotated[bool, typer.Option("--all", help="Closed ones too.")] = False,
     assessment: Annotated[
-        int | None, typer.Option("--assessment", help="Only this assessment.", show_default=False)
+        int | None,
+        typer.Option(
+            "--assessment", parser=record_id, help="Only this assessment.", show_default=False
+        ),
     ] = None,
     trail: Annotated[bool, typer.Option("--trail", help="Show each audit trail.")] = False,
     db: DbOption = None,
@@ -56,7 +59,7 @@ def _record(followup_id: int, action: str, note: str, db: str | None) -> None:
 
 
 Note = Annotated[str, typer.Option("--note", help="What was done or decided.")]
-FollowupId = Annotated[int, typer.Argument(metavar="ID", help="Follow-up id.")]
+FollowupId = Annotated[int, typer.Argument(metavar="ID", parser=record_id, help="Follow-up id.")]
 
 
 @followup_app.command("close")

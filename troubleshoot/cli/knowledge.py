@@ -33,6 +33,7 @@ def questions(
     from troubleshoot.checks import answers_template, question_table
     from troubleshoot.files import write_file
     from troubleshoot.kb import load_knowledge_base
+    from troubleshoot.text import visible
 
     try:
         kb = load_knowledge_base(rules)
@@ -42,7 +43,7 @@ def questions(
             typer.echo(answers_template(kb), nl=False)
         else:
             write_file(answers_template(kb), template)
-            typer.echo(f"Answers template written to {template}", err=True)
+            typer.echo(f"Answers template written to {visible(str(template))}", err=True)
     except TroubleshootError as error:
         fail(error)
 

@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from troubleshoot.cli.common import STAFF, DbOption, RulesOption, app, choose_format, emit, fail
+from troubleshoot.cli.common import (
+    STAFF,
+    DbOption,
+    RulesOption,
+    app,
+    choose_format,
+    emit,
+    fail,
+    record_id,
+)
 from troubleshoot.errors import TroubleshootError
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -75,7 +84,9 @@ def list_assessments(
 
 @app.command(rich_help_panel=STAFF)
 def show(
-    assessment_id: Annotated[int, typer.Argument(metavar="ID", help="Assessment id.")],
+    assessment_id: Annotated[
+        int, typer.Argument(metavar="ID", parser=record_id, help="Assessment id.")
+    ],
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -127,10 +138,16 @@ def show(
 @app.command(rich_help_panel=STAFF)
 def compare(
     first: Annotated[
-        int | None, typer.Argument(metavar="[ID1]", help="Earlier assessment.", show_default=False)
+        int | None,
+        typer.Argument(
+            metavar="[ID1]", parser=record_id, help="Earlier assessment.", show_default=False
+        ),
     ] = None,
     second: Annotated[
-        int | None, typer.Argument(metavar="[ID2]", help="Later assessment.", show_default=False)
+        int | None,
+        typer.Argument(
+            metavar="[ID2]", parser=record_id, help="Later assessment.", show_default=False
+        ),
     ] = None,
     respondent: Annotated[
         str | None,

@@ -25,6 +25,7 @@ from troubleshoot.conditions import AnswerValue
 from troubleshoot.errors import AnswersError, TroubleshootError
 from troubleshoot.files import write_file
 from troubleshoot.kb import KnowledgeBase
+from troubleshoot.text import label_problem, quoted
 
 VERSION = 2
 MAX_BYTES = 1_000_000  # a draft holds one person's answers: far less than this
@@ -111,7 +112,13 @@ def load(kb: KnowledgeBase, path: Path | None = None) -> Draft:
     try:
         data = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_repeated_keys)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else "not valid JSON"
+        reason = (
+            "not UTF-8 text"
+            if isinstance(error, UnicodeDecodeError)
+            else str(error)
+            if "is repeated" in str(error)
+            else "not valid JSON"
+        )
         raise DraftError(
             f"{path}: the draft cannot be read: {reason} (cut short or edited?)"
         ) from error
@@ -122,7 +129,7 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, value in pairs:
         if key in found:
-            raise ValueError(f"the key {key!r} is repeated")
+            raise ValueError(f"the key {quoted(key)} is repeated")
         found[key] = value
     return found
 
@@ -161,6 +168,8 @@ def _checked(data: Any, kb: KnowledgeBase, path: Path) -> Draft:
     for name in ("respondent", "department"):
         if data[name] is not None and not isinstance(data[name], str):
             raise DraftError(f"{where}: its {name} is not text")
+        if isinstance(data[name], str) and (problem := label_problem(data[name])):
+            raise DraftError(f"{where}: its {name} {problem}")
     if not isinstance(data["workstation"], bool) or not isinstance(data["complete"], bool):
         raise DraftError(f"{where}: it is damaged (edited by hand?)")
     try:

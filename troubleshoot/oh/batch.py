@@ -16,19 +16,15 @@ import csv
 import hashlib
 import io
 import json
-import multiprocessing
-import os
-import queue
-import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from troubleshoot.assess import UNSURE_WORDS, normalize_answers
-from troubleshoot.errors import RecordRefusedError, StoreError, TroubleshootError
+from troubleshoot.errors import OutputError, StoreError
 from troubleshoot.files import StreamedFile
-from troubleshoot.oh.batch_input import META, Mapping, Row, read_mapping, read_rows
+from troubleshoot.oh.batch_input import Mapping, Row, read_mapping, read_rows
+from troubleshoot.oh.workers import Outcome, Settings, outcomes
 from troubleshoot.text import spreadsheet_safe, visible
 
 __all__ = [
@@ -43,37 +39,11 @@ __all__ = [
     "run_batch",
 ]
 
-LIST_SEPARATOR = ";"
 CHUNK = 50  # rows per task: a worker stores each chunk in one transaction
 INTERRUPTED = (
     "Interrupted. The rows stored so far stay stored; run the same command again to go on "
     "(rows already stored are skipped)."
 )
-_WORKER: dict[str, Any] = {}
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one row: rejected (`error`), stored in the database (`stored`), already
-    stored by another import running at the same time (`known`), or evaluated into a JSON
-    Lines record (`line`) when writing to a file instead."""
-
-    row: Row
-    error: str | None = None
-    stored: bool = False
-    known: bool = False
-    line: str | None = None
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What every worker needs: the knowledge base, the emergency number, the support contact,
-    and the database to store good rows in (None: give back JSON Lines records instead)."""
-
-    rules: str | None = None
-    emergency_number: str = "911"
-    db: str | None = None
-    support_contact: str = "your occupational-health team"
 
 
 @dataclass
@@ -86,255 +56,9 @@ class BatchRun:
     known: int = 0  # stored before (an earlier import), or meanwhile by another batch
     rejected: int = 0
     matched_by: str = "content"  # response_id | content
-    stopped: str | None = None  # why the batch stopped early (a database error)
+    stopped: str | None = None  # why the batch stopped early (the database, or a full disk)
+    stop_code: int = 0  # the exit code that says why: 4 the database, 5 an output file
     fingerprint: str = ""
-
-
-@dataclass(frozen=True)
-class _Evaluated:
-    row: Row
-    answers: dict[str, Any]
-    result: dict[str, Any]
-    respondent: str | None
-    department: str | None
-
-
-def _translate(
-    raw: dict[str, Any], mapping: Mapping, kb: Any
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Survey columns and labels -> an answers mapping, plus the meta columns."""
-    from troubleshoot.store import label_problem
-
-    answers: dict[str, Any] = {}
-    meta: dict[str, str] = {}
-    for column, value in raw.items():
-        target = mapping.columns.get(column, column)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            continue  # an empty cell is an unanswered question
-        if target in META:
-            text = str(value).strip()
-            problem = label_problem(text)
-            if problem and target != "response_id":
-                raise TroubleshootError(f"{target}: the value {problem}")
-            meta[target] = text
-            continue
-        question_id, _, item = target.partition(".")
-        question = kb.question.get(question_id)
-        labels = mapping.values.get(question_id, {})
-        converted: Any = value
-        if isinstance(value, str):
-            text = value.strip()
-            is_list = question_id in ("red_flags", "warning_signs") or (
-                question is not None and question.type == "multi"
-            )
-            if is_list and text.lower() not in UNSURE_WORDS:  # "not sure" stays one answer
-                parts = [p.strip() for p in text.split(LIST_SEPARATOR)]
-                converted = [labels.get(p, p) for p in parts if p]
-            else:
-                converted = labels.get(text, text)
-        if item:
-            per_item = answers.setdefault(question_id, {})
-            if isinstance(per_item, dict):
-                per_item[item] = converted
-        else:
-            answers[target] = converted
-    return answers, meta
-
-
-def _init_worker(settings: Settings) -> None:
-    from troubleshoot.kb import load_knowledge_base
-
-    if _WORKER.get("settings") == settings:  # the same batch set-up again, in this process
-        return
-    _WORKER["settings"] = settings
-    _WORKER["kb"] = load_knowledge_base(Path(settings.rules) if settings.rules else None)
-    if settings.db:
-        from troubleshoot.store import Store
-
-        # Each worker has its own connection; the parent has already migrated the database.
-        _WORKER["store"] = Store.open(settings.db, migrate=False)
-    else:
-        _WORKER["store"] = None
-
-
-def _evaluate(row: Row, mapping: Mapping, origin: str) -> _Evaluated | Outcome:
-    from troubleshoot.assess import assess
-
-    if row.error is not None:
-        return Outcome(row, error=row.error)
-    kb = _WORKER["kb"]
-    settings: Settings = _WORKER["settings"]
-    try:
-        raw, meta = _translate(row.raw, mapping, kb)
-        answers = normalize_answers(raw, kb, f"{origin} row {row.number}")
-        result = assess(
-            kb,
-            answers,
-            emergency_number=settings.emergency_number,
-            support_contact=settings.support_contact,
-        ).to_dict()
-    except (TroubleshootError, RecursionError) as error:
-        message = str(error) if isinstance(error, TroubleshootError) else "nested too deeply"
-        prefix = f"{origin} row {row.number}: "
-        return Outcome(row, error=message[len(prefix) :] if message.startswith(prefix) else message)
-    return _Evaluated(row, answers, result, meta.get("respondent"), meta.get("department"))
-
-
-def _evaluate_chunk(rows: list[Row], mapping: Mapping, origin: str) -> list[Outcome]:
-    """Evaluate a chunk of rows and store the good ones (or turn them into JSON Lines records)
-    here, in the worker: only small outcomes travel back to the parent."""
-    evaluated = [_evaluate(row, mapping, origin) for row in rows]
-    store = _WORKER["store"]
-    if store is None:
-        return [
-            item if isinstance(item, Outcome) else Outcome(item.row, line=_json_line(item))
-            for item in evaluated
-        ]
-    good = [item for item in evaluated if isinstance(item, _Evaluated)]
-    fates = _save(store, good)
-    return [item if isinstance(item, Outcome) else fates[item.row.number] for item in evaluated]
-
-
-def _save(store: Any, good: list[_Evaluated]) -> dict[int, Outcome]:
-    """Store the rows in one transaction; if the database refuses one, store them one by one
-    so only the refused rows are left out, and a row another batch stored meanwhile counts as
-    already stored. A database that fails altogether (full, gone) stops the batch."""
-    records = [_record(item) for item in good]
-    try:
-        store.bulk_save(records)
-        return {item.row.number: Outcome(item.row, stored=True) for item in good}
-    except RecordRefusedError:
-        pass
-    fates = {}
-    for item, record in zip(good, records, strict=True):
-        try:
-            saved = store.save(**record)
-        except RecordRefusedError as error:
-            fates[item.row.number] = Outcome(item.row, error=f"not stored: {error}")
-        else:
-            fates[item.row.number] = Outcome(
-                item.row, stored=saved is not None, known=saved is None
-            )
-    return fates
-
-
-def _record(item: _Evaluated) -> dict[str, Any]:
-    return {
-        "answers": item.answers,
-        "result": item.result,
-        "respondent": item.respondent,
-        "department": item.department,
-        "source_key": item.row.key,
-    }
-
-
-def _json_line(item: _Evaluated) -> str:
-    record = {
-        "row": item.row.number,
-        "respondent": item.respondent,
-        "department": item.department,
-        "answers": item.answers,
-        "result": item.result,
-    }
-    return json.dumps(record) + "\n"
-
-
-# -- worker processes ---------------------------------------------------------------------------
-def _worker_main(settings: Settings, tasks: Any, results: Any, parent: int) -> None:
-    """A worker: evaluate and store chunks until told to stop, or until the parent is gone
-    (killed), then exit quietly: no traceback ever reaches the terminal from here."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    try:
-        _init_worker(settings)
-    except BaseException as error:
-        _quietly(results.put, ("failed", -1, str(error)))
-        os._exit(0)
-    while True:
-        if os.getppid() != parent:
-            os._exit(0)
-        try:
-            task = tasks.get(timeout=1)
-        except queue.Empty:
-            continue
-        except (EOFError, OSError):
-            os._exit(0)
-        if task is None:
-            break
-        index, rows, mapping, origin = task
-        try:
-            outcomes = _evaluate_chunk(rows, mapping, origin)
-        except StoreError as error:
-            _quietly(results.put, ("failed", index, str(error)))
-            continue
-        except BaseException as error:
-            _quietly(results.put, ("failed", index, f"{type(error).__name__}: {error}"))
-            continue
-        _quietly(results.put, ("done", index, outcomes))
-    os._exit(0)
-
-
-def _quietly(call: Callable[..., Any], *args: Any) -> None:
-    try:
-        call(*args)
-    except BaseException:
-        os._exit(0)
-
-
-class _Workers:
-    """`jobs` worker processes fed a bounded number of chunks at a time, outcomes in order."""
-
-    def __init__(self, jobs: int, settings: Settings) -> None:
-        context = multiprocessing.get_context("fork")  # the C engine cannot be pickled
-        self.tasks = context.Queue(maxsize=jobs * 2)
-        self.results = context.Queue()
-        self.processes = [
-            context.Process(
-                target=_worker_main,
-                args=(settings, self.tasks, self.results, os.getpid()),
-                daemon=True,
-            )
-            for _ in range(jobs)
-        ]
-        for process in self.processes:
-            process.start()
-        self.limit = jobs * 2
-
-    def map(self, chunks: Iterator[tuple[list[Row], Mapping, str]]) -> Iterator[list[Outcome]]:
-        sent = 0
-        ready: dict[int, list[Outcome]] = {}
-        emitted = 0
-        exhausted = False
-        while True:
-            while not exhausted and sent - emitted < self.limit:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    exhausted = True
-                    break
-                self.tasks.put((sent, *chunk))
-                sent += 1
-            if exhausted and emitted == sent:
-                return
-            kind, index, payload = self.results.get()
-            if kind == "failed":
-                raise StoreError(payload)
-            ready[index] = payload
-            while emitted in ready:
-                yield ready.pop(emitted)
-                emitted += 1
-
-    def close(self, terminate: bool = False) -> None:
-        for process in self.processes:
-            if terminate:
-                process.terminate()
-            else:
-                try:
-                    self.tasks.put(None, timeout=5)
-                except (queue.Full, OSError, ValueError):
-                    process.terminate()
-        for process in self.processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.kill()
 
 
 # -- one batch ----------------------------------------------------------------------------------
@@ -354,9 +78,18 @@ def run(
     done = BatchRun()
     done.matched_by = "response_id" if "response_id" in mapping.columns.values() else "content"
 
+    from troubleshoot.kb import load_knowledge_base
+
+    kb = load_knowledge_base(Path(settings.rules) if settings.rules else None)
+
+    def is_question(name: str) -> bool:
+        return name in kb.question or name in ("red_flags", "warning_signs")
+
+    stopping: list[StoreError | OutputError] = []  # why the batch stops early, once known
+
     def chunks() -> Iterator[tuple[list[Row], Mapping, str]]:
-        rows = read_rows(path, mapping)
-        while True:
+        rows = read_rows(path, mapping, is_question)
+        while not stopping:
             chunk = [row for _, row in zip(range(CHUNK), rows, strict=False)]
             if not chunk:
                 return
@@ -374,6 +107,7 @@ def run(
                 yield chunk, mapping, str(path)
 
     def record(outcome: Outcome) -> None:
+        # Counted first: a chunk's rows are stored (or not) whatever happens to the outputs.
         if outcome.error is not None:
             done.rejected += 1
         elif outcome.known:
@@ -381,34 +115,27 @@ def run(
         else:
             done.evaluated += 1
             done.stored += outcome.stored
-        on_outcome(outcome)
         advance()
+        if not stopping:
+            try:
+                on_outcome(outcome)
+            except OutputError as error:  # a full disk: stop feeding, count what comes back
+                stopping.append(error)
 
     try:
-        for outcomes in _outcomes(chunks(), jobs, settings):
-            for outcome in outcomes:
+        for chunk in outcomes(chunks(), jobs, settings):
+            if isinstance(chunk, StoreError):
+                stopping.append(chunk)
+                continue
+            for outcome in chunk:
                 record(outcome)
-    except StoreError as error:
-        done.stopped = str(error)
+    except (StoreError, OutputError) as error:
+        stopping.append(error)
+    if stopping:
+        # Every chunk is stored in its own transaction: what was stored stays stored.
+        done.stopped, done.stop_code = str(stopping[0]), stopping[0].exit_code
     done.fingerprint = fingerprint(path)
     return done
-
-
-def _outcomes(
-    chunks: Iterator[tuple[list[Row], Mapping, str]], jobs: int, settings: Settings
-) -> Iterable[list[Outcome]]:
-    if jobs <= 1:
-        _init_worker(settings)
-        for rows, mapping, origin in chunks:
-            yield _evaluate_chunk(rows, mapping, origin)
-        return
-    workers = _Workers(jobs, settings)
-    try:
-        yield from workers.map(chunks)
-    except BaseException:
-        workers.close(terminate=True)
-        raise
-    workers.close()
 
 
 def fingerprint(path: Path) -> str:
@@ -447,7 +174,8 @@ def summary(done: BatchRun, errors: Path | None) -> str:
     if done.stored or done.known:
         parts.append(f"stored: {done.stored}, already stored before: {done.known}")
     parts.append(
-        f"rejected: {done.rejected}" + (f" (see {errors})" if done.rejected and errors else "")
+        f"rejected: {done.rejected}"
+        + (f" (see {visible(str(errors))})" if done.rejected and errors else "")
     )
     text = "; ".join(parts) + "."
     text += (
@@ -457,9 +185,14 @@ def summary(done: BatchRun, errors: Path | None) -> str:
         " column): an export with rows appended stores only the new rows."
     )
     if done.stopped:
+        kept = (
+            f"The {done.stored} row(s) stored before it stopped stay stored"
+            if done.stored or done.known
+            else "Nothing was stored"
+        )
         text += (
-            f"\nStopped early: {done.stopped}. The {done.stored} row(s) stored before it "
-            "stopped stay stored; run the same command again to go on."
+            f"\nStopped early: {visible(done.stopped)}. {kept}; run the same command again to "
+            "go on (rows already stored are skipped)."
         )
     return text
 
@@ -491,8 +224,12 @@ def run_batch(
                 results.write(outcome.line)
 
         done = run(path, mapping, jobs, settings, store, on_outcome, advance)
-        if results is not None:
-            results.commit()
-        if rejected:
-            rejected[0].commit()
+        try:
+            if results is not None and not done.stopped:  # half a result file is not one
+                results.commit()
+            if rejected:  # the rejected rows found so far, even when the batch stopped
+                rejected[0].commit()
+        except OutputError as error:
+            done.stopped = done.stopped or str(error)
+            done.stop_code = done.stop_code or error.exit_code
     return done

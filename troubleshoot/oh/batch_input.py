@@ -22,7 +22,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -49,6 +49,7 @@ class Mapping:
 
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    ignore: frozenset[str] = frozenset()  # survey columns that are no answer (a timestamp)
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,23 @@ def read_mapping(path: Path) -> Mapping:
         raise BatchInputError(str(error)) from error
     data = data or {}
     shape = (
-        f"{path}: a mapping has `columns: {{survey column: question id}}` and "
-        "`values: {question id: {survey label: choice id}}`"
+        f"{path}: a mapping has `columns: {{survey column: question id}}`, "
+        "`values: {question id: {survey label: choice id}}` and `ignore: [survey column]`"
     )
-    if not isinstance(data, dict) or set(data) - {"columns", "values"}:
+    if not isinstance(data, dict) or set(data) - {"columns", "values", "ignore"}:
         raise BatchInputError(shape)
     columns, values = data.get("columns") or {}, data.get("values") or {}
+    ignore = data.get("ignore") or []
     if not isinstance(columns, dict) or not isinstance(values, dict):
         raise BatchInputError(shape)
+    if not isinstance(ignore, list) or not all(isinstance(c, str | int) for c in ignore):
+        raise BatchInputError(shape)
+    if len(set(map(str, ignore))) != len(ignore):
+        raise BatchInputError(f"{path}: ignore: a column is listed twice")
+    if both := sorted(set(map(str, ignore)) & {str(c) for c in columns}):
+        raise BatchInputError(
+            f"{path}: {quoted(both[0])} is both mapped (columns) and ignored: which is it?"
+        )
     if not all(isinstance(k, str | int) and isinstance(v, str) for k, v in columns.items()):
         raise BatchInputError(shape)
     for question, labels in values.items():
@@ -94,6 +104,7 @@ def read_mapping(path: Path) -> Mapping:
     return Mapping(
         {str(k): v for k, v in columns.items()},
         {str(q): {str(k): v for k, v in m.items()} for q, m in values.items()},
+        frozenset(map(str, ignore)),
     )
 
 
@@ -131,9 +142,13 @@ class _Chain:
         return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:32]
 
 
-def read_rows(path: Path, mapping: Mapping | None = None) -> Iterator[Row]:
+def read_rows(
+    path: Path, mapping: Mapping | None = None, known: Callable[[str], bool] | None = None
+) -> Iterator[Row]:
     """Rows as read, before any checking of answers (a row that cannot be read carries its
-    `error`), streamed: memory stays flat whatever the file's size."""
+    `error`), streamed: memory stays flat whatever the file's size. With `known` (is this a
+    question id?), a CSV column that is no question, and is not mapped or ignored, stops the
+    file at its header rather than rejecting every row."""
     mapping = mapping or Mapping()
     id_column = next((c for c, t in mapping.columns.items() if t == "response_id"), None)
     try:
@@ -144,7 +159,7 @@ def read_rows(path: Path, mapping: Mapping | None = None) -> Iterator[Row]:
         if path.suffix.lower() in JSON_SUFFIXES:
             yield from _json_rows(handle, _Chain(path, id_column or "response_id"))
         else:
-            yield from _csv_rows(path, handle, mapping, id_column)
+            yield from _csv_rows(path, handle, mapping, id_column, known)
 
 
 def _json_rows(handle: BinaryIO, chain: _Chain) -> Iterator[Row]:
@@ -207,10 +222,16 @@ def _depth(value: Any, level: int = 0) -> int:
 
 
 def _csv_rows(
-    path: Path, handle: BinaryIO, mapping: Mapping, id_column: str | None
+    path: Path,
+    handle: BinaryIO,
+    mapping: Mapping,
+    id_column: str | None,
+    known: Callable[[str], bool] | None,
 ) -> Iterator[Row]:
     lines = _Lines(handle)
     header = lines.header(path)
+    if id_column is None and "response_id" in header:
+        id_column = "response_id"  # the column named so, with no mapping
     seen: dict[str, int] = {}
     for position, name in enumerate(header):
         if name in seen:
@@ -220,7 +241,21 @@ def _csv_rows(
             )
         seen[name] = position
     targets: dict[str, str] = {}
-    for name in header:
+    answered = [name for name in header if name not in mapping.ignore]
+    if known is not None:
+        unknown = [
+            name
+            for name in answered
+            if (target := mapping.columns.get(name, name)) not in META
+            and not known(target.partition(".")[0])
+        ]
+        if unknown:
+            names = ", ".join(quoted(name) for name in unknown[:5])
+            raise BatchInputError(
+                f"{path}: the column(s) {names} name no question: map them to one with --map "
+                "(`columns:`), or list them under `ignore:` there"
+            )
+    for name in answered:
         target = mapping.columns.get(name, name)
         if target in targets:
             raise BatchInputError(
@@ -317,6 +352,8 @@ def _records(lines: _Lines, width: int) -> Iterator[tuple[int, list[str] | None,
                 cells += [""] * (width - len(cells))
             elif len(cells) > width and not any(cell.strip() for cell in cells[width:]):
                 cells = cells[:width]
+        if cells is not None and len(taken) > 2 and _swallows_a_row(taken[1:-1], width):
+            cells = None  # the quote would swallow whole rows: a quoting error, not free text
         if cells is not None and len(cells) == width:
             yield start, cells, None
             continue
@@ -330,6 +367,19 @@ def _records(lines: _Lines, width: int) -> Iterator[tuple[int, list[str] | None,
         else:
             reason = f"the row has {len(cells)} cells; the header has {width}"
         yield start, None, reason
+
+
+def _swallows_a_row(inner: list[tuple[int, bytes]], width: int) -> bool:
+    """Whether a line inside a multi-line record reads, on its own, as a whole row: then the
+    record is a stray quote swallowing rows, not a cell of free text."""
+    for _, data in inner:
+        try:
+            cells = _parse(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
+        if cells is not None and len(cells) == width and b'"' not in data:
+            return True
+    return False
 
 
 def _parse(text: str) -> list[str] | None:

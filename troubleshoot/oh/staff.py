@@ -1,5 +1,9 @@
 """What occupational-health staff see of stored assessments: a listing, flat export rows (CSV /
 JSON Lines) and the differences when an assessment is re-run against the current knowledge base.
+
+Free text (a department, a respondent, a note) is shown with control characters made visible,
+so nothing typed can rewrite a terminal or forge a line of an audit trail, and CSV cells never
+start like a spreadsheet formula.
 """
 
 from __future__ import annotations
@@ -11,12 +15,21 @@ from collections.abc import Iterable
 from typing import Any
 
 from troubleshoot.store import FollowUp, Stored
+from troubleshoot.text import spreadsheet_safe, visible
 
 LIST_COLUMNS = ("id", "when (UTC)", "department", "respondent", "risk", "red flags", "symptoms")
 
 
 def _symptoms(result: dict[str, Any]) -> list[str]:
     return [s["symptom"] for s in result.get("reported", [])]
+
+
+def _cell(text: str | None, width: int = 40) -> str:
+    """Free text as one table cell: visible, on one line, cut to `width`."""
+    if not text:
+        return "-"
+    shown = visible(text)
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
 
 
 def _table(header: Iterable[str], rows: list[list[str]]) -> str:
@@ -35,8 +48,8 @@ def listing(stored: list[Stored]) -> str:
         [
             str(s.id),
             s.created_at.strftime("%Y-%m-%d %H:%M"),
-            s.department or "-",
-            s.respondent or "-",
+            _cell(s.department),
+            _cell(s.respondent),
             s.risk_level,
             "yes" if s.red_flags else "no",
             ", ".join(_symptoms(s.result)) or "-",
@@ -54,11 +67,11 @@ def followup_listing(items: list[FollowUp]) -> str:
             str(f.id),
             str(f.assessment_id),
             f.kind,
-            f.item,
+            _cell(f.item),
             f.status,
             f.opened_at.strftime("%Y-%m-%d"),
-            f.department or "-",
-            (f.trail[-1][2] if f.trail and f.trail[-1][2] else "-")[:40],
+            _cell(f.department),
+            _cell(f.trail[-1][2] if f.trail else None),
         ]
         for f in items
     ]
@@ -68,11 +81,12 @@ def followup_listing(items: list[FollowUp]) -> str:
 
 def trail(item: FollowUp) -> str:
     lines = [
-        f"Follow-up {item.id} ({item.kind}: {item.item}), assessment {item.assessment_id}, "
-        f"{item.status}"
+        f"Follow-up {item.id} ({item.kind}: {visible(item.item)}), assessment "
+        f"{item.assessment_id}, {item.status}"
     ]
+    # A note is one line here, its line breaks shown as \n: it cannot forge a trail entry.
     lines += [
-        f"  {at:%Y-%m-%d %H:%M} {action}{': ' + note if note else ''}"
+        f"  {at:%Y-%m-%d %H:%M} {action}{': ' + visible(note) if note else ''}"
         for at, action, note in item.trail
     ]
     return "\n".join(lines) + "\n"
@@ -123,7 +137,7 @@ def export(stored: Iterable[Stored], fmt: str) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 

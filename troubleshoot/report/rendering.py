@@ -9,6 +9,8 @@ missing value is an error rather than a blank. Template context (all formats):
   OH team has been told
 - `plain`: true for the plain-text layout of report.md
 - filter `region_name`: body-region id -> its name; `regions`: id -> name (for the body map)
+- filter `md`: free text (a department, a filter value) escaped for Markdown, so it shows
+  literally and can carry no markup, link, image or raw HTML
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from troubleshoot.errors import ReportError
 from troubleshoot.files import bundled
+from troubleshoot.text import markdown, spreadsheet_safe
 
 if TYPE_CHECKING:
     import jinja2
@@ -58,6 +61,7 @@ def environment(kb: KnowledgeBase, directory: Path | None = None) -> jinja2.Envi
     )
     names = {region.id: region.name for region in kb.regions}
     env.filters["region_name"] = lambda region_id: names.get(region_id, region_id)
+    env.filters["md"] = lambda value: markdown(str(value))
     env.globals["regions"] = names
     return env
 
@@ -147,7 +151,8 @@ def render_cohort(
             buffer, fieldnames=["section", "key", "label", "count", "percent"], lineterminator="\n"
         )
         writer.writeheader()
-        writer.writerows(rows)
+        # A department name is free text: never a formula in a spreadsheet.
+        writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
         return buffer.getvalue()
     if fmt not in ("html", "md"):
         raise ReportError(f"unknown format '{fmt}' (allowed: {', '.join(COHORT_FORMATS)})")

@@ -41,7 +41,7 @@ def create_engine(url: str, read_only: bool = False) -> tuple[Engine, str]:
             if read_only:
                 return _read_only_sqlite(parsed), shown
             _prepare_sqlite(parsed)
-            engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+            engine = sa.create_engine(parsed, connect_args={"timeout": busy_timeout()})
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = sa.create_engine(parsed, pool_pre_ping=True)
@@ -94,10 +94,21 @@ def _prepare_sqlite(url: sa.URL) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
+def busy_timeout() -> float:
+    """Seconds to wait for a locked SQLite database (TROUBLESHOOT_DB_TIMEOUT, default 30)."""
+    try:
+        seconds = float(os.environ.get("TROUBLESHOOT_DB_TIMEOUT", "30"))
+    except ValueError:
+        raise OptionError("TROUBLESHOOT_DB_TIMEOUT: give a number of seconds") from None
+    if not 0 <= seconds <= 3600:
+        raise OptionError("TROUBLESHOOT_DB_TIMEOUT: give between 0 and 3600 seconds")
+    return seconds
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout() * 1000)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -34,14 +34,13 @@ from troubleshoot.store.schema import (
     flatten_summary,
     followups,
     imports,
-    label_problem,
     schema_migrations,
     summary_of,
     summary_values,
     utc_now,
 )
 from troubleshoot.store.summaries import Summaries
-from troubleshoot.text import quoted
+from troubleshoot.text import label_problem, quoted
 
 
 @dataclass(frozen=True)
@@ -94,8 +93,8 @@ class Store:
             latest = MIGRATIONS[-1][0]
             if version > latest:
                 raise StoreError(
-                    f"the database {shown} was made by a newer troubleshoot (schema {version}; "
-                    f"this one knows up to {latest}): upgrade troubleshoot to use it"
+                    f"the database {shown} was made by a newer troubleshoot (schema {version}); "
+                    f"upgrade troubleshoot to use it (this one knows schema {latest} at most)"
                 )
             if read_only and version < latest:
                 raise StoreError(

@@ -4,7 +4,6 @@ that create and change the schema (each recorded in schema_migrations)."""
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,29 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from troubleshoot.text import LABEL_LIMIT
+
 metadata = sa.MetaData()
-MAX_LABEL = 200  # characters of a respondent or department (the columns below)
-
-
-_JOINERS = "\u200c\u200d"  # zero-width (non-)joiners: part of how many names are written
-
-
-def label_problem(value: str) -> str | None:
-    """Why the database would refuse (or garble) this respondent or department, if it would:
-    too long, not valid Unicode text, or holding control characters (a NUL PostgreSQL
-    refuses, escapes that would rewrite a terminal)."""
-    if len(value) > MAX_LABEL:
-        return f"is {len(value)} characters long; at most {MAX_LABEL} are kept"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "is not valid text (bytes that are not UTF-8?)"
-    if any(
-        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in _JOINERS
-        for ch in value
-    ):
-        return "holds control or unassigned characters"
-    return None
+MAX_LABEL = LABEL_LIMIT  # characters of a respondent or department (the columns below)
 
 
 schema_migrations = sa.Table(
