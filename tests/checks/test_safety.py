@@ -90,7 +90,7 @@ def test_the_clearance_question_must_follow_every_warning_sign(rules_copy: Path)
 def test_not_sure_can_be_asked_for_only_where_it_is_allowed(rules_copy: Path) -> None:
     _edit(
         rules_copy / "clinical.yaml",
-        'when: {answer: leg_symptoms_without_back_pain, is: "yes"}',
+        'when: {answer: leg_symptoms_without_back_pain, in: ["yes", not_sure]}',
         "when: {answer: chair_armrests, is: not_sure}",
     )
     assert "'not_sure' is not an answer of question 'chair_armrests'" in _load_problems(rules_copy)

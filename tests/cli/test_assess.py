@@ -126,14 +126,16 @@ def test_interactive_assessment(runner) -> None:
 
 
 def test_interactive_referral(runner) -> None:
-    # Leg symptoms no, both legs no, bladder yes, the other signs no, not cleared, no symptoms.
-    typed = "n\nn\ny\n" + "n\n" * 9 + "n\n12\n"
+    # Leg symptoms no, both legs no, bladder yes, the other signs no, not cleared, no symptoms,
+    # stress 2 and no mood problem (asked even on a referral).
+    typed = "n\nn\ny\n" + "n\n" * 9 + "n\n12\n2\n3\n"
     result = runner.invoke(app, ["assess", "-f", "text"], input=typed)
     assert result.exit_code == 0
     report = result.stdout[result.stdout.index("YOUR ERGONOMIC") :]
     assert "SEE YOUR DOCTOR FIRST" in report
     assert "STRETCHES" not in report and "STRESS PLAN" not in report
-    assert "Call 911" in report
+    assert "call 911" in report.lower()
+    assert "!! EMERGENCY: GET HELP NOW !!" in result.stdout[: result.stdout.index("YOUR ERGONOMIC")]
 
 
 def test_end_of_input_stops_cleanly(runner) -> None:
@@ -148,7 +150,7 @@ def test_stopping_after_a_red_flag_still_refers(runner) -> None:
     assert result.exit_code == 130
     assert "Contact a doctor today" in result.stderr  # how urgent, even when stopped early
     assert "Talk to your doctor before starting this program" in result.stderr
-    assert "Call 911" in result.stderr
+    assert "call 911" in result.stderr.lower()
 
 
 @pytest.mark.parametrize("number", ["", "   ", "call me", "1" * 30])

@@ -138,11 +138,14 @@ def evaluate(kb: KnowledgeBase, answers: dict[str, Any]) -> Outcome:
         advice = found
         facts |= {("advice", a, "") for a in advice}
 
-    # How urgent: each sign answered yes (an emergency one even when cleared), each sign the
-    # person is not sure of, each piece of medical advice.
+    # How urgent: each sign answered yes (an emergency one even when cleared; another only
+    # until a clearance covers it), each sign the person is not sure of, each piece of advice.
     urgency: set[tuple[str, str]] = set()
     for sign in kb.signs:
-        if answers.get(sign.id) == "yes" and (sign.urgency == "emergency" or not program_open):
+        covered = answers.get("cleared_by_doctor") == "yes" and (
+            sign.cleared_only_when is None or holds(sign.cleared_only_when, answers, frozenset())
+        )
+        if answers.get(sign.id) == "yes" and (sign.urgency == "emergency" or not covered):
             urgency.add((sign.urgency, f"sign:{sign.id}"))
         if answers.get(sign.id) == "not_sure":
             level = sign.when_unsure or kb.urgency[sign.urgency].when_unsure

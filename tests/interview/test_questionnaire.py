@@ -6,6 +6,7 @@ import pytest
 
 from troubleshoot.errors import AnswersError
 from troubleshoot.interview import Interview, parse_reply, plan, prune
+from troubleshoot.interview.questionnaire import options
 from troubleshoot.kb import KnowledgeBase
 
 
@@ -24,10 +25,13 @@ def test_every_warning_sign_comes_first(kb: KnowledgeBase) -> None:
 def test_a_red_flag_stops_the_self_help_questions_until_cleared(kb, clear_screen) -> None:
     flagged = {**clear_screen, "fever_nausea_vomiting": "yes"}
     referred = _ids(kb, {**flagged, "cleared_by_doctor": "no", "symptoms": ["neck_pain"]})
-    # What the doctor and the OH team need is still asked: the symptoms and how strong.
+    # What the doctor and the OH team need is still asked: the symptoms and how strong; and
+    # stress and mood, whose support advice applies to everyone. No desk or habit questions.
     assert "cleared_by_doctor" in referred and "severity[neck_pain]" in referred
     sections = {kb.question[q.split("[")[0]].section for q in referred}
-    assert sections <= {"screening", "symptoms", "details"}
+    assert sections <= {"screening", "symptoms", "details", "stress"}
+    stress = {q for q in referred if kb.question[q.split("[")[0]].section == "stress"}
+    assert stress <= {"stress_level", "stress_symptoms", "mood"}
     cleared = _ids(kb, {**flagged, "cleared_by_doctor": "yes", "symptoms": ["neck_pain"]})
     assert "stress_level" in cleared and "monitor_height" in cleared
 
@@ -124,12 +128,14 @@ def test_interview_with_back_why_and_invalid_input(kb) -> None:
 
 
 def test_interview_ends_at_the_referral(kb) -> None:
-    answers, said = _interview(kb, ["y"] + ["n"] * 11 + ["12"])
+    answers, said = _interview(kb, ["y"] + ["n"] * 11 + ["12", "2", "3"])
     assert answers == {
         **{sign.id: "no" for sign in kb.signs},
         "leg_pain_weakness_tingling": "yes",
         "cleared_by_doctor": "no",
         "symptoms": ["none"],
+        "stress_level": 2,
+        "mood": ["none"],
     }
     assert "== Your desk and work habits" not in "\n".join(said)
 
@@ -145,3 +151,43 @@ def test_overlapping_symptoms_are_grouped_with_a_hint(kb) -> None:
     assert lines[neck + 1].strip().startswith("1) Neck ache on one side")
     assert lines[neck + 2].strip().startswith("2) Neck pain")
     assert any(line.strip().startswith("Back: ") for line in lines)
+
+
+def test_no_clearance_opens_the_self_help_questions_for_chest_pain_happening_now(
+    kb, clear_screen
+) -> None:
+    now = {**clear_screen, "chest_pain": "yes", "chest_pain_now": "yes", "cleared_by_doctor": "yes"}
+    asked = _ids(kb, {**now, "symptoms": ["neck_pain"]})
+    sections = {kb.question[q.split("[")[0]].section for q in asked}
+    assert sections <= {"screening", "symptoms", "details", "stress"}
+    # Not happening now: the clearance covers it, and the program's questions follow.
+    cleared = _ids(kb, {**now, "chest_pain_now": "no", "symptoms": ["neck_pain"]})
+    assert "monitor_height" in cleared
+
+
+def test_a_sign_the_person_is_not_sure_of_holds_the_self_help_questions(kb, clear_screen) -> None:
+    asked = _ids(kb, {**clear_screen, "saddle_numbness": "not_sure", "symptoms": ["neck_pain"]})
+    assert "monitor_height" not in asked and "severity[neck_pain]" in asked
+
+
+def test_an_emergency_is_told_the_moment_it_is_answered(kb) -> None:
+    # Leg, both legs, bladder: the bladder answer is an emergency, told before question 4.
+    feed = iter(["n", "n", "y"])
+    said: list[str] = []
+    interview = Interview(kb, lambda prompt: next(feed), said.append, emergency_number="112")
+    with pytest.raises(StopIteration):
+        interview.run()
+    text = "\n".join(said)
+    warning = text.index("!! EMERGENCY: GET HELP NOW !!")
+    assert "call 112" in text[warning:].lower() or "Call 112" in text[warning:]
+    assert warning < text.rindex("[4 of")  # before the next question
+    assert text.count("!! EMERGENCY") == 1  # told once
+
+
+def test_not_sure_can_be_picked_for_a_multi_choice_question(kb) -> None:
+    mood = kb.question["mood"]
+    labels = [label for _, label in options(mood)]
+    assert labels[-1] == mood.unsure_label
+    assert parse_reply(mood, str(len(labels))) == "not_sure"
+    with pytest.raises(AnswersError, match="on its own"):
+        parse_reply(mood, f"1, {len(labels)}")

@@ -268,6 +268,13 @@ def coerce_answer(question: Question, value: Any, origin: str, key: str) -> Answ
         raise _fail(origin, key, value, question)
     if kind == "multi":
         items = value if isinstance(value, list) else [value]
+        unsure = [i for i in items if isinstance(i, str) and i.strip().lower() in UNSURE_WORDS]
+        if unsure and (question.allow_unsure or question.optional):
+            if len(items) > 1:
+                raise AnswersError(
+                    f"{origin}: {key}: '{UNSURE}' goes on its own, not with other choices"
+                )
+            return UNSURE  # [not_sure] says the same as not_sure
         picked: list[str] = []
         for item in items:
             if not isinstance(item, str) or item not in question.choice_ids:

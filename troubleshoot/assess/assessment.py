@@ -116,8 +116,9 @@ class _Builder:
             )
         ]
         # "{areas}": where this person hurts, so technique texts speak to their own symptoms
-        # (the muscles and aches of the body; never "the muscles of your eyes").
-        self.areas = _spoken_list(regions) if regions else "back, neck and shoulders"
+        # (the muscles and aches of the body; never "the muscles of your eyes"), and to the
+        # body as a whole when nothing aches.
+        self.areas = _spoken_list(regions) if regions else "body"
 
     def fill(self, text: str) -> str:
         return (
@@ -154,6 +155,8 @@ class _Builder:
             if cleared != "yes"
             else "cleared_needs_care"
             if screen_complete
+            else "cleared_screen_unsure"
+            if screen_answered
             else "cleared_screen_incomplete"
         )
         message = {

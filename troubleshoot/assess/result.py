@@ -56,6 +56,8 @@ class UrgencyReason:
     text: str  # what it is
     advice: str  # what it can mean and what to do
     because: tuple[Because, ...] = ()
+    # An emergency sign a doctor has cleared: care now only if it is new or worse since.
+    conditional: bool = False
 
 
 @dataclass(frozen=True)

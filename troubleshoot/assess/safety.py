@@ -8,7 +8,7 @@ import dataclasses
 
 from troubleshoot.assess.result import HeldBackItem, RedFlagItem, Urgency, UrgencyReason
 from troubleshoot.assess.sections import Explains, source
-from troubleshoot.conditions import UNSURE
+from troubleshoot.conditions import UNSURE, holds
 from troubleshoot.kb import WarningSign
 
 REASON_ORDER = {"warning_sign": 0, "unsure": 1, "advice": 2}
@@ -54,9 +54,12 @@ def unsure_signs(built: Explains) -> tuple[RedFlagItem, ...]:
     return tuple(items)
 
 
-def cleared(built: Explains) -> bool:
-    """The program was opened by a doctor's clearance of the signs reported."""
-    return any(d.status == "cleared_by_doctor" for d in built.ev.of_kind("program"))
+def cleared(built: Explains, sign: WarningSign) -> bool:
+    """A doctor has seen the person about this sign, and the clearance covers it (chest pain:
+    only when it is not happening now)."""
+    return built.answers.get("cleared_by_doctor") == "yes" and (
+        sign.cleared_only_when is None or holds(sign.cleared_only_when, built.answers, frozenset())
+    )
 
 
 def urgency(built: Explains) -> Urgency | None:
@@ -109,17 +112,25 @@ def urgency(built: Explains) -> Urgency | None:
         unique,
         key=lambda r: (kb.urgency[r.urgency].rank, REASON_ORDER[r.kind], order.get(r.id, 0)),
     )
-    level = kb.urgency[ranked[0].urgency]
-    title, text = level.title, level.text
-    first = [r for r in ranked if r.urgency == level.id]
-    if (
-        level.if_cleared is not None
-        and cleared(built)
-        and all(r.kind == "warning_sign" for r in first)
-    ):
-        # Every sign at this level was cleared by a doctor: care now only if new or worse since.
+    # An emergency sign a doctor has cleared needs care now only if it is new or worse since:
+    # it leads the report only when nothing else needs care for certain (pain rated 9: today).
+    conditional = [
+        r
+        for r in ranked
+        if r.kind == "warning_sign"
+        and kb.urgency[r.urgency].if_cleared is not None
+        and cleared(built, kb.sign[r.id])
+    ]
+    definite = [r for r in ranked if r not in conditional]
+    conditional = [dataclasses.replace(r, conditional=True) for r in conditional]
+    if definite:
+        level = kb.urgency[definite[0].urgency]
+        title, text = level.title, level.text
+    else:
+        level = kb.urgency[conditional[0].urgency]
+        assert level.if_cleared is not None
         title, text = level.if_cleared
-    return Urgency(level.id, title, built.fill(text), tuple(ranked))
+    return Urgency(level.id, title, built.fill(text), (*definite, *conditional))
 
 
 def _lower_first(text: str) -> str:

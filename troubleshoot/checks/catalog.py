@@ -143,7 +143,12 @@ def knowledge_listing(kb: KnowledgeBase) -> str:
     out += ["", "STRETCHES"]
     out += [f"  {s.id}: {s.name} ({', '.join(s.regions)}){_policy(s)}" for s in kb.stretches]
     out += ["", "STRESS TECHNIQUES"]
-    out += [f"  {t.id}: {t.name} when {describe(t.offered_when)}" for t in kb.techniques]
+    out += [
+        f"  {t.id}: {t.name} when {describe(t.offered_when)}"
+        + (f", unless {describe(t.unless)}" if t.unless is not None else "")
+        + _policy(t)
+        for t in kb.techniques
+    ]
     out += ["", "HEALTHY HABITS"]
     out += [f"  {h.id}: {h.name} (focus when {describe(h.focus_when)})" for h in kb.habits]
     out += ["", "REFERENCES (public guidance behind the project-policy items)"]

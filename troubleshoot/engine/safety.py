@@ -14,7 +14,7 @@ from troubleshoot.conditions import (
     FactTest,
     disjuncts,
 )
-from troubleshoot.engine.rules import PROGRAM, URGENCIES, Conclusion, RuleSpec
+from troubleshoot.engine.rules import PROGRAM, URGENCIES, Conclusion, RuleSpec, with_unless
 from troubleshoot.kb import KnowledgeBase
 
 
@@ -97,19 +97,28 @@ def _conjunctions(condition: Condition) -> list[tuple[AnswerTest, ...]]:
 def urgency_rules(kb: KnowledgeBase) -> list[RuleSpec]:
     """How urgent the care is, one conclusion per reason (its status names the reason): a
     warning sign answered yes (an emergency sign even after a doctor's clearance, as a new or
-    worse sign needs care now; any other sign only until cleared), a sign the person is not sure
-    of (the `when_unsure` level of its urgency), and each piece of medical advice."""
+    worse sign needs care now; any other sign only until a clearance covers it), a sign the
+    person is not sure of (the `when_unsure` level of its urgency, or its own), and each piece
+    of medical advice."""
     rules = []
+    cleared = AnswerTest("cleared_by_doctor", "is", "yes")
     for sign in kb.signs:
-        rules.append(
-            RuleSpec(
-                f"urgency:sign:{sign.id}",
-                (AnswerTest(sign.id, "is", "yes"),),
-                Conclusion("urgency", sign.urgency, f"sign:{sign.id}"),
-                unless=() if sign.urgency == "emergency" else (PROGRAM,),
-                final=sign.urgency != "emergency",
-            )
+        rule = RuleSpec(
+            f"urgency:sign:{sign.id}",
+            (AnswerTest(sign.id, "is", "yes"),),
+            Conclusion("urgency", sign.urgency, f"sign:{sign.id}"),
         )
+        if sign.urgency == "emergency":
+            rules.append(rule)
+        else:
+            # Seen by a doctor about it (and, for chest pain, not happening now): no urgency
+            # left, even while another sign's answer still holds the program back.
+            clearance: Condition = (
+                cleared
+                if sign.cleared_only_when is None
+                else AllOf((cleared, sign.cleared_only_when))
+            )
+            rules += with_unless(rule, clearance)
         unsure = sign.when_unsure or (
             kb.urgency[sign.urgency].when_unsure if sign.urgency in kb.urgency else "soon"
         )

@@ -36,6 +36,40 @@ def _red_flag_raised(kb: KnowledgeBase, answers: dict[str, AnswerValue]) -> bool
     return any(answers.get(sign.id) == "yes" for sign in kb.signs)
 
 
+def program_held(kb: KnowledgeBase, answers: dict[str, AnswerValue]) -> bool:
+    """Whether the self-help program will be held back, as the rules decide it: a sign the
+    person is not sure of, or one answered yes with no doctor's clearance that covers it (no
+    clearance covers chest pain that may be happening now)."""
+    if any(answers.get(sign.id) not in (None, "yes", "no") for sign in kb.signs):
+        return True
+    raised = [sign for sign in kb.signs if answers.get(sign.id) == "yes"]
+    if not raised:
+        return False
+    if answers.get("cleared_by_doctor") != "yes":
+        return True
+    return any(
+        sign.cleared_only_when is not None
+        and not holds(sign.cleared_only_when, answers, frozenset())
+        for sign in raised
+    )
+
+
+def emergencies(kb: KnowledgeBase, answers: dict[str, AnswerValue]) -> list[tuple[str, str]]:
+    """(id, advice) of every emergency the answers so far already show: a sign of emergency
+    level answered yes, or emergency advice whose condition holds (chest pain happening now)."""
+    found = [
+        (s.id, s.advice)
+        for s in kb.signs
+        if s.urgency == "emergency" and answers.get(s.id) == "yes"
+    ]
+    found += [
+        (a.id, a.text)
+        for a in kb.advice
+        if a.urgency == "emergency" and holds(a.when, answers, frozenset())
+    ]
+    return found
+
+
 def relevant_questions(
     kb: KnowledgeBase, answers: dict[str, AnswerValue], workstation: bool = False
 ) -> set[str]:
@@ -64,10 +98,10 @@ def plan(
     on_referral = {section.id for section in kb.sections if section.asked_on_referral}
     needed = relevant_questions(kb, answers, workstation)
     reported = answers.get("symptoms")
-    referral = _red_flag_raised(kb, answers) and answers.get("cleared_by_doctor") != "yes"
+    held = program_held(kb, answers)
     for question in sorted(kb.questions, key=lambda q: order.get(q.section, len(order))):
-        if referral and question.section not in on_referral:
-            continue  # no self-help questions until a doctor has cleared them
+        if held and question.section not in on_referral and not question.asked_on_referral:
+            continue  # no self-help questions while the program is held back
         if question.section == "follow_up" and question.id not in needed:
             continue
         if question.when is not None and not holds(question.when, answers, frozenset()):
@@ -116,7 +150,7 @@ def options(question: Question) -> list[tuple[str, str]]:
             shown.append((question.none_choice.id, question.none_choice.label))
     else:
         shown = []
-    if question.allow_unsure and question.type in ("yes_no", "choice"):
+    if question.allow_unsure and question.type in ("yes_no", "choice", "multi"):
         shown.append((UNSURE, question.unsure_label))
     return shown
 
@@ -158,6 +192,10 @@ def parse_reply(question: Question, reply: str) -> AnswerValue:
         if not parts:
             raise AnswersError("pick at least one option (numbers separated by commas)")
         picked = [_pick(question, part, shown) for part in parts]
+        if UNSURE in picked:
+            if len(picked) > 1:
+                raise AnswersError("'not sure' goes on its own, not with other choices")
+            return UNSURE
         return coerce_answer(question, picked, "answer", question.id)
     return coerce_answer(question, text, "answer", question.id)
 
@@ -215,14 +253,17 @@ class Interview:
         say: Say,
         workstation: bool = False,
         on_change: Callable[[Interview], None] | None = None,
+        emergency_number: str = "911",
     ) -> None:
         self.kb = kb
+        self.emergency_number = emergency_number
         self.ask = ask
         self.say = say
         self.workstation = workstation
         self.on_change = on_change  # called after every answer and every step back
         self.answers: dict[str, AnswerValue] = {}
         self.history: list[Step] = []
+        self.warned: set[str] = set()  # emergencies already told, once each
 
     def restore(self, answers: dict[str, AnswerValue], history: list[tuple[str, str]]) -> None:
         """Continue from saved answers (a draft); the next question is the first unanswered."""
@@ -326,6 +367,25 @@ class Interview:
         self.history.append(step)
         if self.on_change:
             self.on_change(self)
+        self._warn_now()
+
+    def _warn_now(self) -> None:
+        """An answer that shows an emergency is told at once, not after the last question."""
+        found = [
+            (i, text) for i, text in emergencies(self.kb, self.answers) if i not in self.warned
+        ]
+        if not found:
+            return
+        level = self.kb.urgency["emergency"]
+        number = self.emergency_number
+        self.say(f"\n!! {level.title.upper()} !!\n{level.text.replace('{number}', number)}")
+        for item, text in found:
+            self.say(f"- {text.replace('{number}', number)}")
+            self.warned.add(item)
+        self.say(
+            "Get help first. Your answers are saved: you can finish the questions later with "
+            "`troubleshoot assess --resume`, or go on now."
+        )
 
     def _go_back(self) -> bool:
         if not self.history:

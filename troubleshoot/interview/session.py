@@ -51,7 +51,9 @@ class InterviewSession:
         self.emergency_number = emergency_number
         self.path = path or draft.draft_path()
         self.lock = draft.DraftLock(self.path)
-        self.interview = Interview(kb, ask, say, workstation, on_change=self._keep)
+        self.interview = Interview(
+            kb, ask, say, workstation, on_change=self._keep, emergency_number=emergency_number
+        )
         self.resumed = False
 
     # -- start -------------------------------------------------------------------------------

@@ -157,6 +157,7 @@ class ItemBuilder:
                 (r["id"], tuple(sorted(r["means"].items()))) for r in raw.get("retired_choices", [])
             ),
             policy=self._policy(raw, "questions", raw["id"]),
+            asked_on_referral=raw.get("asked_on_referral", False),
         )
 
     def _parse_when(self, raw: dict[str, Any], where: Where) -> Condition | None:
@@ -302,6 +303,7 @@ class ItemBuilder:
             self._condition(raw["unless"], "techniques", tid, field="unless")
             if "unless" in raw
             else None,
+            self._policy(raw, "techniques", tid),
         )
 
     def _habit(self, raw: dict[str, Any]) -> Habit:

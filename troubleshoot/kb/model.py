@@ -51,6 +51,9 @@ class Question:
     # Choices of earlier versions, still read from answers files: id -> what it now means.
     retired: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     policy: Policy | None = None
+    # Asked even while a warning sign holds the program back, though its section is not
+    # (how stressed, low mood: the support advice applies to everyone).
+    asked_on_referral: bool = False
 
     @property
     def choice_ids(self) -> tuple[str, ...]:
@@ -179,6 +182,7 @@ class Technique:
     caution: str = ""
     also_sources: tuple[SourceRef, ...] = ()
     unless: Condition | None = None
+    policy: Policy | None = None  # a caution beyond the source's (e.g. with acute depression)
 
 
 @dataclass(frozen=True)
@@ -307,12 +311,15 @@ class KnowledgeBase:
         for sign in self.warning_signs:
             if sign.policy:
                 found.append(("warning sign", sign.id, sign.text, sign.policy))
-        groups: list[tuple[str, tuple[Question | Advice | Solution | Check | Stretch, ...]]] = [
+        groups: list[
+            tuple[str, tuple[Question | Advice | Solution | Check | Stretch | Technique, ...]]
+        ] = [
             ("question", self.questions),
             ("advice", self.advice),
             ("solution", tuple(self.solution.values())),
             ("desk check", self.checks),
             ("stretch", self.stretches),
+            ("technique", self.techniques),
         ]
         for kind, items in groups:
             for item in items:
