@@ -242,7 +242,7 @@ def startup(runs: int) -> dict[str, Any]:
 
 
 def cohort_speed(count: int, rnd: random.Random) -> dict[str, Any]:
-    from troubleshoot.store import Store
+    from troubleshoot.store import CohortQuery, Store
 
     path = Path(tempfile.mkdtemp()) / "cohort.db"
     store = Store.open(f"sqlite:///{path}")
@@ -264,7 +264,8 @@ def cohort_speed(count: int, rnd: random.Random) -> dict[str, Any]:
     )
     filled = time.perf_counter() - start
     start = time.perf_counter()
-    built = cohorts.build(KB, store.iterate_summaries(), store.open_followup_kinds())
+    query = CohortQuery("2026-01", "2026-12")
+    built = cohorts.build(KB, store.cohort_tally(query), query, 5)
     elapsed = time.perf_counter() - start
     return {"assessments": built.n, "fill_s": round(filled, 1), "cohort_s": round(elapsed, 2)}
 

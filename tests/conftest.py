@@ -64,13 +64,14 @@ def _private_database(
 
 
 def _reset_postgres(url: str) -> None:
+    """An empty database: everything the migrations made (tables, the view, the audit
+    trigger's function) goes with the schema."""
     import sqlalchemy as sa
-
-    from troubleshoot.store import metadata
 
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        metadata.drop_all(conn)
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
 
 
@@ -95,10 +96,11 @@ def _private_draft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TROUBLESHOOT_DRAFT", str(tmp_path / "draft.json"))
 
 
-# Replies that walk the whole questionnaire: a clear safety check, neck pain (8/10, 1-4 weeks),
-# the screen below the eyes, stress 1 with no mood problem, and the habit questions.
+# Replies that walk the whole questionnaire: yes to storing, a clear safety check, neck pain
+# (8/10, 1-4 weeks), the screen below the eyes, stress 1 with no mood problem, the habits.
 NECK_PAIN_REPLIES = (
-    ["n"] * 12
+    ["y"]  # store it (the organisation's default setting asks)
+    + ["n"] * 12
     + ["2", "8", "2", "n"]
     + ["1", "2", "n", "1", "2", "1", "1", "2", "2", "1", "1", "1"]
     + ["1", "3", "1", "1", "7", "2", ""]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -228,14 +229,21 @@ def test_fuzzed_repeated_columns_are_refused(
 def test_free_text_is_escaped_and_never_evaluated(kb, tmp_path) -> None:
     from troubleshoot.oh import cohort as cohorts
     from troubleshoot.report import render_cohort
-    from troubleshoot.store import Store
+    from troubleshoot.store import CohortQuery, Store
 
     hostile = "<script>alert(1)</script>{{ 7*7 }}{% raw %}"
     store = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
     answers = {**{f.id: "no" for f in kb.red_flags}, "symptoms": ["neck_pain"]}
-    for _ in range(5):
-        store.save(answers, assess(kb, answers).to_dict(), respondent=hostile, department=hostile)
-    built = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds())
+    for n in range(5):
+        store.save(
+            answers,
+            assess(kb, answers).to_dict(),
+            respondent=f"p{n}",
+            department=hostile,
+            created_at=datetime(2026, 3, 1),
+        )
+    query = CohortQuery("2026-01", "2026-11")
+    built = cohorts.build(kb, store.cohort_tally(query), query, 5)
     html = render_cohort(built.to_dict(), cohorts.csv_rows(built), kb, "html", hostile)
     assert isinstance(html, str)
     assert "<script>alert(1)</script>" not in html

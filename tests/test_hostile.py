@@ -8,6 +8,7 @@ import csv
 import json
 import re
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -418,11 +419,12 @@ def test_a_repeated_response_id_is_a_rejected_row(runner: CliRunner, tmp_path: P
 def _legacy_row(url: str, kb: KnowledgeBase, answers: dict[str, str], **labels: str) -> int:
     """A row an earlier version stored, before labels were checked: raw SQL, past the store."""
     store = Store.open(url)
-    saved = store.save(answers, assess(kb, answers).to_dict())
+    saved = store.save(answers, assess(kb, answers).to_dict(), created_at=datetime(2026, 3, 1))
     assert saved is not None
     with store.engine.begin() as conn:
         conn.execute(sa.text("UPDATE assessments SET respondent = :r, department = :d"), labels)
         conn.execute(sa.text("UPDATE summary_values SET department = :d"), labels)
+        conn.execute(sa.text("UPDATE cohort_entries SET department = :d"), labels)
     store.close()
     return saved
 
@@ -451,7 +453,7 @@ def test_a_note_with_line_breaks_cannot_forge_the_audit_trail(
     assert result.exit_code == 0, result.stderr
     trail = runner.invoke(app, ["followup", "list", "--all", "--trail", "--db", url]).stdout
     entries = [line for line in trail.splitlines() if line.startswith("  20")]
-    assert [line.split()[2] for line in entries].count("note:") == 1
+    assert [line.split()[2] for line in entries].count("note") == 1
     assert not any(line.split()[2].startswith("close") for line in entries)  # none forged
     assert "\x1b" not in trail and "\\n" in trail
 

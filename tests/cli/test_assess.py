@@ -98,7 +98,7 @@ def test_unknown_format(runner, tmp_path) -> None:
 
 
 def test_interactive_assessment(runner) -> None:
-    replies = ["n"] * 12  # the safety check
+    replies = ["y"] + ["n"] * 12  # store it; the safety check
     replies += ["?", "2", "b", "2", "12", "8", "2"]  # "?", neck pain, back, 8/10, 1-4 weeks
     replies += ["n"]  # no pain down an arm
     replies += ["1", "x", "2", "n"]  # screen ahead; height: an invalid reply, too low; no laptop
@@ -128,7 +128,7 @@ def test_interactive_assessment(runner) -> None:
 def test_interactive_referral(runner) -> None:
     # Leg symptoms no, both legs no, bladder yes, the other signs no, not cleared, no symptoms,
     # stress 2 and no mood problem (asked even on a referral).
-    typed = "n\nn\ny\n" + "n\n" * 9 + "n\n12\n2\n3\n"
+    typed = "y\nn\nn\ny\n" + "n\n" * 9 + "n\n12\n2\n3\n"
     result = runner.invoke(app, ["assess", "-f", "text"], input=typed)
     assert result.exit_code == 0
     report = result.stdout[result.stdout.index("YOUR ERGONOMIC") :]
@@ -146,7 +146,7 @@ def test_end_of_input_stops_cleanly(runner) -> None:
 
 
 def test_stopping_after_a_red_flag_still_refers(runner) -> None:
-    result = runner.invoke(app, ["assess"], input="1\n2\n2\n2\n")
+    result = runner.invoke(app, ["assess"], input="y\n1\n2\n2\n2\n")
     assert result.exit_code == 130
     assert "Contact a doctor today" in result.stderr  # how urgent, even when stopped early
     assert "Talk to your doctor before starting this program" in result.stderr
@@ -168,7 +168,7 @@ def test_report_target_must_be_a_file(runner, tmp_path, target) -> None:
 
 
 def test_typed_odd_digits_are_re_prompted(runner) -> None:
-    result = runner.invoke(app, ["assess"], input="\u00b2\n" + "9" * 5000 + "\n")
+    result = runner.invoke(app, ["assess"], input="y\n\u00b2\n" + "9" * 5000 + "\n")
     assert result.exit_code == 130
     assert result.stdout.count("is not a valid answer here") == 2
 

@@ -127,7 +127,7 @@ def test_purge_asks_first(runner, tmp_path) -> None:
     declined = runner.invoke(app, ["purge", "--before", "2999-01-01"], input="n\n")
     assert declined.exit_code == 1 and "Nothing deleted." in declined.stdout
     done = runner.invoke(app, ["purge", "--before", "2999-01-01"], input="y\n")
-    assert done.exit_code == 0 and "Deleted 1 assessment(s)." in done.stdout
+    assert done.exit_code == 0 and "Deleted 1 assessment(s) and 0 follow-up(s)." in done.stdout
     assert "No stored assessments match." in runner.invoke(app, ["list"]).stdout
     bad = runner.invoke(app, ["purge", "--before", "yesterday"])
     assert bad.exit_code == 2
@@ -140,11 +140,13 @@ def test_follow_up_with_audit_trail(runner, tmp_path) -> None:
     assert "referral" in listed.stdout and "cancer_or_weight_loss" in listed.stdout
     no_note = runner.invoke(app, ["followup", "close", "1", "--note", " "])
     assert no_note.exit_code == 2 and "audit trail needs it" in no_note.stderr
-    closed = runner.invoke(app, ["followup", "close", "1", "--note", "GP cleared"])
-    assert closed.exit_code == 0 and "closed: GP cleared" in closed.stdout
+    closed = runner.invoke(
+        app, ["followup", "close", "1", "--note", "GP cleared", "--by", "nurse-7"]
+    )
+    assert closed.exit_code == 0 and "closed by nurse-7: GP cleared" in closed.stdout
     assert "No follow-ups match." in runner.invoke(app, ["followup", "list"]).stdout
     trail = runner.invoke(app, ["followup", "list", "--all", "--trail", "--assessment", str(saved)])
-    assert "opened" in trail.stdout and "closed: GP cleared" in trail.stdout
+    assert "opened" in trail.stdout and "closed by nurse-7: GP cleared" in trail.stdout
 
 
 def test_an_unusable_database_is_a_clean_error(runner, tmp_path) -> None:

@@ -18,7 +18,7 @@ def _draft() -> Path:
 
 
 def test_stop_and_resume_at_the_same_question(runner: CliRunner) -> None:
-    first = runner.invoke(app, ["assess", "-f", "md"], input="n\n" * 12 + "2\n8\n")
+    first = runner.invoke(app, ["assess", "-f", "md"], input="y\n" + "n\n" * 12 + "2\n8\n")
     assert first.exit_code == 130
     assert str(_draft()) in first.stderr and "troubleshoot assess --resume" in first.stderr
     assert stat.S_IMODE(os.stat(_draft()).st_mode) == 0o600
@@ -42,7 +42,7 @@ def test_stop_and_resume_at_the_same_question(runner: CliRunner) -> None:
 
 
 def test_going_back_is_saved_too(runner: CliRunner) -> None:
-    runner.invoke(app, ["assess"], input="n\n" * 12 + "2\nb\n")
+    runner.invoke(app, ["assess"], input="y\n" + "n\n" * 12 + "2\nb\n")
     assert "symptoms" not in json.loads(_draft().read_text())["answers"]
 
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from troubleshoot.assess import assess
 from troubleshoot.cli import app
-from troubleshoot.store import Store
+from troubleshoot.store import CohortQuery, Store
 
 HEADER = (
     "employee,dept,leg_pain_weakness_tingling,bladder_bowel_control,fever_nausea_vomiting,"
@@ -163,8 +163,9 @@ def test_a_version_1_database_is_upgraded(tmp_path: Path, kb, clear_screen) -> N
     assert store.schema_version() == MIGRATIONS[-1][0]
     columns = {c["name"] for c in sa.inspect(store.engine).get_columns("assessments")}
     assert {"source_key", "summary"} <= columns
-    (old,) = list(store.iterate_summaries())  # the row stored before the upgrade got its summary
-    assert old.data["symptoms"] == ["neck_pain"] and old.data["stress_level"] == 7
+    tally = store.cohort_tally(CohortQuery())  # the row stored before the upgrade is counted
+    assert ("symptoms", "neck_pain", None, 1) in tally.values
+    assert ("stress_band", "high", None, 1) in tally.values
 
 
 def test_worker_processes_store_every_row_once(runner: CliRunner, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""The cohort report: numbers checked against independent counts, and small groups suppressed
-at k-1 but shown at k and k+1, in every breakdown and format."""
+"""The cohort report: people counted once, whole months that have ended, every figure checked
+against independent counts put through the disclosure rules, and differencing attacks that
+must learn nothing about one person."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import csv
 import io
 import json
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
@@ -19,13 +20,17 @@ from troubleshoot.cli import app
 from troubleshoot.errors import OptionError
 from troubleshoot.kb import KnowledgeBase
 from troubleshoot.oh import cohort as cohorts
-from troubleshoot.store import Filters, Store, tally_of
+from troubleshoot.oh.disclosure import publish, rounded
+from troubleshoot.store import CohortQuery, Store
 
 DEPARTMENTS = ["Finance", "Sales", "IT"]
+TODAY = datetime(2026, 12, 2)
+WHOLE = CohortQuery("2026-01", "2026-11")
 
 
 def _generate(kb: KnowledgeBase, store: Store, count: int, seed: int = 7) -> list[dict]:
-    """Random but reproducible assessments; returns what was put in, for independent counting."""
+    """Random but reproducible assessments of about count/2 people (some anonymous); returns
+    what was put in, for independent counting."""
     rnd = random.Random(seed)
     symptoms = [s.id for s in kb.symptoms]
     made = []
@@ -40,186 +45,207 @@ def _generate(kb: KnowledgeBase, store: Store, count: int, seed: int = 7) -> lis
             "stress_level": rnd.randint(0, 10),
             "monitor_height": rnd.choice(["eye_level", "too_low"]),
         }
-        department = DEPARTMENTS[i % 3]
-        when = datetime(2026, 1, 1) + timedelta(days=rnd.randint(0, 150))
+        respondent = None if rnd.random() < 0.2 else f"p{rnd.randint(1, count // 2)}"
+        department = DEPARTMENTS[rnd.randint(0, 2)]
+        when = datetime(2026, 1, 1) + timedelta(days=i * 150 // count)  # in id order
         result = assess(kb, answers).to_dict()
-        store.save(answers, result, department=department, created_at=when)
+        saved = store.save(answers, result, respondent, department, created_at=when)
         made.append(
             {
+                "id": saved,
+                "person": respondent or f"anonymous {saved}",
                 "answers": answers,
+                "result": result,
                 "department": department,
-                "when": when,
-                "referral": "yes" in flags.values(),
-                "urgent": any(
-                    v == "yes" and kb.sign[k].urgency in ("emergency", "same_day")
-                    for k, v in flags.items()
-                ),
+                "month": f"{when:%Y-%m}",
             }
         )
     return made
+
+
+def _latest(made: list[dict]) -> list[dict]:
+    """Each person once: their latest assessment."""
+    latest: dict[str, dict] = {}
+    for m in made:
+        latest[m["person"]] = m
+    return list(latest.values())
 
 
 def _by_key(counts: list) -> dict:
     return {c.key: c.count for c in counts}
 
 
-def test_a_generated_cohort_adds_up_number_by_number(kb, tmp_path) -> None:
-    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
-    made = _generate(kb, store, 300)
-    cohort = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds())
-    assert cohort.n == 300 and not cohort.suppressed
-    # Symptoms and regions, counted from the inputs (for everyone: a person referred still
-    # reports them).
-    open_program = [m for m in made if not m["referral"]]
-    expected_symptoms = Counter(s for m in made for s in m["answers"]["symptoms"] if s != "none")
-    expected_regions = Counter(
-        r
-        for m in made
-        for r in {
-            r for s in m["answers"]["symptoms"] if s in kb.symptom for r in kb.symptom[s].regions
-        }
-    )
-    for key, count in _by_key(cohort.sections["symptoms"]).items():
-        assert count == (expected_symptoms[key] if not 0 < expected_symptoms[key] < 5 else None), (
-            key
-        )
-    for key, count in _by_key(cohort.sections["regions"]).items():
-        assert count == (expected_regions[key] if not 0 < expected_regions[key] < 5 else None), key
-    symptom_row = next(c for c in cohort.sections["symptoms"] if c.count)
-    assert symptom_row.percent == round(100 * symptom_row.count / 300, 1)
-    # Stress bands and referrals from the inputs.
-    bands = Counter(
-        "low"
-        if m["answers"]["stress_level"] <= 3
-        else "moderate"
-        if m["answers"]["stress_level"] <= 6
-        else "high"
-        for m in made
-    )
-    assert {k: v for k, v in _by_key(cohort.sections["stress"]).items() if k != "unknown"} == bands
-    risk = _by_key(cohort.sections["risk"])
-
-    def shown(count: int) -> int | None:  # suppressed below the minimum group size
-        return None if 0 < count < 5 else count
-
-    assert risk["urgent"] == shown(sum(m["urgent"] for m in made))
-    assert risk["referral"] == shown(sum(m["referral"] and not m["urgent"] for m in made))
-    assert _by_key(cohort.sections["followups"])["referral"] == sum(m["referral"] for m in made)
-    # Departments and months.
-    assert {d["department"]: d["n"] for d in cohort.departments} == Counter(
-        m["department"] for m in made
-    )
-    months = Counter(m["when"].strftime("%Y-%m") for m in made)
-    assert {t["month"]: t["n"] for t in cohort.trend} == dict(months)
-    # Likely causes: the screen-height cause for neck pain, counted from the inputs.
-    neck_low = sum(
-        1
-        for m in open_program
-        if m["answers"]["monitor_height"] == "too_low" and "neck_pain" in m["answers"]["symptoms"]
-    )
-    causes = _by_key(cohort.sections["likely_causes"])
-    assert causes.get("neck_forward_or_back") == (neck_low if neck_low >= 5 else None)
-
-
-def _sorted(tally) -> tuple:
-    return tuple(sorted(part, key=repr) for part in (tally.groups, tally.months, tally.values))
-
-
-def test_the_database_counts_what_python_counts(kb, database_url) -> None:
-    """The store's cohort (counted by the database) equals the same summaries counted in
-    Python, ties and folded departments included, with filters and several k."""
+def test_a_generated_cohort_counts_people_figure_by_figure(kb, database_url) -> None:
     store = Store.open(database_url)
-    _generate(kb, store, 150, seed=3)
-    answers = {**{f.id: "no" for f in kb.signs}, "symptoms": ["neck_pain", "eye_strain"]}
-    result = assess(kb, answers).to_dict()
-    for n, department in enumerate([None, "", None, "Tiny", "Tiny"]):  # "(none given)" twice
-        store.save(answers, result, department=department, created_at=datetime(2026, 2, n + 1))
-    followups = store.open_followup_kinds()
-    for filters in (
-        Filters(),
-        Filters(department="IT"),
-        Filters(since=datetime(2026, 3, 1)),
-        Filters(until=datetime(2026, 4, 1), department="Sales"),
-    ):
-        stored = store.iterate_summaries(filters)
-        assert _sorted(stored.tally()) == _sorted(tally_of(stored))
-        for k in (3, 5, 40):
-            by_database = cohorts.build(kb, stored, followups, k)
-            by_python = cohorts.build(kb, list(stored), followups, k)
-            assert by_database.to_dict() == by_python.to_dict(), (filters, k)
+    made = _generate(kb, store, 300)
+    people = _latest(made)
+    cohort = cohorts.build(kb, store.cohort_tally(WHOLE), WHOLE, 5)
+    assert cohort.n == rounded(len(people)) and len(people) < len(made)
+    symptoms = Counter(s for m in people for s in m["answers"]["symptoms"] if s != "none")
+    for key, shown in _by_key(cohort.sections["symptoms"]).items():
+        assert shown == publish(symptoms[key], 5).value, key
+    regions = Counter(r for m in people for r in m["result"]["regions"])
+    for key, shown in _by_key(cohort.sections["regions"]).items():
+        assert shown == publish(regions[key], 5).value, key
+    risk = Counter(m["result"]["risk"]["level"] for m in people)
+    published = _by_key(cohort.sections["risk"])
+    for key, shown in published.items():
+        assert shown in (publish(risk[key], 5).value, None), key  # None: protecting another
+    departments = Counter(m["department"] for m in people)
+    assert {d["department"]: d["n"] for d in cohort.departments} == {
+        name: rounded(n) for name, n in departments.items()
+    }
+    per_month: dict[str, set] = defaultdict(set)
+    for m in made:
+        per_month[m["month"]].add(m["person"])
+    assert {t["month"]: t["n"] for t in cohort.trend} == {
+        month: publish(len(who), 5).value for month, who in per_month.items()
+    }
+    # Every published count is a multiple of 5, and every percentage is of published figures.
+    for counts in cohort.sections.values():
+        for c in counts:
+            assert c.count is None or c.count % 5 == 0
+            assert c.percent is None or c.percent == round(100 * c.count / cohort.n)
 
 
-def test_equal_counts_list_the_earliest_first(kb, tmp_path) -> None:
-    """Among equal counts, what the earliest assessment reported comes first; within one
-    assessment, causes and checks go alphabetically and symptoms in knowledge-base order."""
+def test_each_person_counts_once_with_their_latest_assessment(kb, tmp_path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'latest.db'}")
     screen = {f.id: "no" for f in kb.signs}
-    neck = {**screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
-    glare = {**screen, "symptoms": ["eye_strain"], "screen_glare": "yes"}
-    both = {**neck, "symptoms": ["neck_pain", "eye_strain"], "screen_glare": "yes"}
-
-    def cohort(name: str, *groups: dict) -> cohorts.Cohort:
-        store = Store.open(f"sqlite:///{tmp_path / name}.db")
-        for answers in groups:
-            result = assess(kb, answers).to_dict()
-            for _ in range(5):
-                store.save(answers, result, department="X", created_at=datetime(2026, 3, 1))
-        built = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds())
-        again = cohorts.build(kb, list(store.iterate_summaries()), store.open_followup_kinds())
-        assert built.to_dict() == again.to_dict()
-        return built
-
-    def order(built: cohorts.Cohort, section: str) -> list[str]:
-        return [c.key for c in built.sections[section]]
-
-    glare_first = cohort("glare_first", glare, neck)
-    assert order(glare_first, "likely_causes") == ["screen_glare", "neck_forward_or_back"]
-    assert order(glare_first, "failed_checks") == ["no_screen_glare", "monitor_at_eye_level"]
-    assert glare_first.departments[0]["top_symptom"] == kb.symptom["eye_strain"].name
-    neck_first = cohort("neck_first", neck, glare)
-    assert order(neck_first, "likely_causes") == ["neck_forward_or_back", "screen_glare"]
-    assert neck_first.departments[0]["top_symptom"] == kb.symptom["neck_pain"].name
-    together = cohort("together", both)
-    assert order(together, "likely_causes") == ["neck_forward_or_back", "screen_glare"]
-    assert order(together, "failed_checks") == ["monitor_at_eye_level", "no_screen_glare"]
-    first = next(s for s in kb.symptoms if s.id in ("neck_pain", "eye_strain"))
-    assert together.departments[0]["top_symptom"] == first.name
+    for n in range(6):
+        for symptoms, month in ((["neck_pain"], 3), (["eye_strain"], 4)):
+            answers = {**screen, "symptoms": symptoms}
+            store.save(
+                answers, assess(kb, answers).to_dict(), f"p{n}", "IT", datetime(2026, month, 2)
+            )
+    cohort = cohorts.build(kb, store.cohort_tally(WHOLE), WHOLE, 5)
+    symptoms = _by_key(cohort.sections["symptoms"])
+    assert cohort.n == 5 and symptoms["eye_strain"] == 5 and symptoms["neck_pain"] is None
+    march = CohortQuery("2026-03", "2026-03")  # in March their latest was still neck pain
+    assert (
+        _by_key(cohorts.build(kb, store.cohort_tally(march), march, 5).sections["symptoms"])[
+            "neck_pain"
+        ]
+        == 5
+    )
 
 
 def _people(
-    kb: KnowledgeBase, store: Store, count: int, department: str, symptoms: list[str]
+    kb: KnowledgeBase, store: Store, count: int, department: str, symptoms: list[str], tag: str
 ) -> None:
     answers = {**{f.id: "no" for f in kb.signs}, "symptoms": symptoms}
     result = assess(kb, answers).to_dict()
-    for _ in range(count):
-        store.save(answers, result, department=department, created_at=datetime(2026, 3, 1))
+    for n in range(count):
+        store.save(answers, result, f"{tag}{n}", department, created_at=datetime(2026, 3, 1))
 
 
 @pytest.mark.parametrize("k", [3, 5, 7])
-def test_groups_are_suppressed_below_k_and_shown_at_k_and_above(kb, tmp_path, k) -> None:
+def test_figures_below_k_are_not_shown_zero_included(kb, tmp_path, k) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'k.db'}")
-    _people(kb, store, k - 1, "Small", ["eye_strain"])  # k-1 with eye strain
-    _people(kb, store, k, "Exact", ["neck_pain"])  # k with neck pain
-    _people(kb, store, k + 1, "Large", ["wrist_pain"])  # k+1 with wrist pain
-    cohort = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds(), min_group=k)
+    _people(kb, store, k - 1, "Small", ["eye_strain"], "s")
+    _people(kb, store, k, "Exact", ["neck_pain"], "e")
+    _people(kb, store, k + 6, "Large", ["wrist_pain"], "l")
+    cohort = cohorts.build(kb, store.cohort_tally(WHOLE), WHOLE, k)
     symptoms = _by_key(cohort.sections["symptoms"])
-    assert symptoms["eye_strain"] is None
-    assert symptoms["neck_pain"] == k and symptoms["wrist_pain"] == k + 1
-    assert symptoms["back_pain"] == 0  # nobody: nothing to hide
+    assert symptoms["eye_strain"] is None and symptoms["back_pain"] is None  # 0 reads the same
+    assert symptoms["neck_pain"] == rounded(k) and symptoms["wrist_pain"] == rounded(k + 6)
     departments = {d["department"]: d["n"] for d in cohort.departments}
-    assert departments == {"Exact": k, "Large": k + 1, cohorts.OTHER_DEPARTMENTS: None}
+    # The folded small department is suppressed, and the smallest other with it.
+    assert departments[cohorts.OTHER_DEPARTMENTS] is None and departments["Exact"] is None
+    assert departments["Large"] == rounded(k + 6)
     assert "Small" not in json.dumps(cohort.to_dict())
 
 
-def test_a_cohort_smaller_than_k_shows_only_its_size(kb, tmp_path) -> None:
+def test_a_lone_suppressed_figure_cannot_be_worked_out_from_the_total(kb, tmp_path) -> None:
+    """Stress bands add up to everyone: 10, 10 and 10 people, and 2 who did not answer. Those
+    two are hidden, and so is the smallest other band, or 32 - 10 - 10 - 10 would show them."""
+    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
+    screen = {f.id: "no" for f in kb.signs}
+    for n, level in enumerate([1] * 10 + [5] * 10 + [8] * 10 + [None] * 2):
+        answers = {**screen, "symptoms": ["none"]}
+        if level is not None:
+            answers["stress_level"] = level
+        store.save(answers, assess(kb, answers).to_dict(), f"p{n}", "IT", datetime(2026, 3, 1))
+    cohort = cohorts.build(kb, store.cohort_tally(WHOLE), WHOLE, 5)
+    stress = {c.key: (c.count, c.why) for c in cohort.sections["stress"]}
+    assert stress["unknown"] == (None, "small")
+    assert [key for key, (_, why) in stress.items() if why == "protects"] == ["high"]
+    assert sorted(count for count, _ in stress.values() if count) == [10, 10]
+
+
+def test_a_cohort_smaller_than_k_shows_the_period_only(kb, tmp_path) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
-    _people(kb, store, 4, "Finance", ["neck_pain"])
-    cohort = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds())
-    assert cohort.suppressed and cohort.n == 4 and not cohort.sections and not cohort.departments
+    _people(kb, store, 4, "Finance", ["neck_pain"], "f")
+    cohort = cohorts.build(kb, store.cohort_tally(WHOLE), WHOLE, 5)
+    assert cohort.suppressed and cohort.n is None and not cohort.sections
+    data = json.dumps(cohort.to_dict())
+    assert "2026-03-01" not in data and "00:00" not in data and cohort.period is not None
 
 
-def test_the_minimum_group_cannot_go_below_three(kb) -> None:
-    with pytest.raises(OptionError, match="--min-group: 2 is too small"):
-        cohorts.build(kb, [], [], min_group=2)
+def test_the_minimum_group_cannot_go_below_the_organisation_setting() -> None:
+    with pytest.raises(OptionError, match="--min-group: 2 is below 3"):
+        cohorts.check_min_group(2)
+    with pytest.raises(OptionError, match="--min-group: 6 is below 8"):
+        cohorts.check_min_group(6, organisation=8)
+    assert cohorts.check_min_group(9, organisation=8) == 9
+
+
+def test_the_period_is_whole_months_that_have_ended() -> None:
+    stored = ("2026-01", "2026-12")
+    assert cohorts.period(None, None, stored, TODAY) == CohortQuery("2026-01", "2026-11")
+    assert cohorts.period(
+        datetime(2026, 3, 17), datetime(2026, 6, 15), stored, TODAY
+    ) == CohortQuery("2026-03", "2026-05")
+    assert cohorts.period(None, datetime(2027, 1, 1), stored, TODAY).last == "2026-11"
+
+
+# -- differencing attacks ------------------------------------------------------------------------
+def _report(kb: KnowledgeBase, store: Store, today: datetime, **options: object) -> dict:
+    query = cohorts.period(None, None, store.months_stored(), today, **options)  # type: ignore[arg-type]
+    return cohorts.build(kb, store.cohort_tally(query), query, 5).to_dict()
+
+
+def test_two_reports_a_day_apart_show_the_same_figures(kb, tmp_path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'day.db'}")
+    _people(kb, store, 30, "IT", ["neck_pain"], "n")
+    before = _report(kb, store, datetime(2026, 12, 10))
+    rare = {**{f.id: "no" for f in kb.signs}, "symptoms": ["eye_strain"], "stress_level": 9}
+    store.save(rare, assess(kb, rare).to_dict(), "newcomer", "IT", datetime(2026, 12, 10, 12))
+    after = _report(kb, store, datetime(2026, 12, 11))
+    assert after == before  # the newcomer's month has not ended: nothing of theirs shows
+
+
+def test_the_whole_minus_the_named_departments_does_not_give_one_person_away(kb, tmp_path) -> None:
+    """One person in a department of their own, with a symptom nobody else has: neither the
+    whole report, nor the whole minus every named department's report, says they have it."""
+    store = Store.open(f"sqlite:///{tmp_path / 'dept.db'}")
+    _people(kb, store, 9, "IT", ["neck_pain"], "i")
+    _people(kb, store, 9, "Sales", ["wrist_pain"], "s")
+    _people(kb, store, 1, "Alone", ["eye_strain"], "a")
+    whole = _report(kb, store, TODAY)
+    parts = [_report(kb, store, TODAY, department=name) for name in ("IT", "Sales")]
+
+    def bounds(figure: dict) -> tuple[int, int]:  # what a published figure says the count is
+        if figure["count"] is None:
+            return (0, 4)
+        return (max(5, figure["count"] - 2), figure["count"] + 2)
+
+    def eye(report: dict) -> dict:
+        return next(c for c in report["sections"]["symptoms"] if c["key"] == "eye_strain")
+
+    low = bounds(eye(whole))[0] - sum(bounds(eye(p))[1] for p in parts)
+    high = bounds(eye(whole))[1] - sum(bounds(eye(p))[0] for p in parts)
+    assert low <= 0 and high >= 1  # both "has it" and "has not" fit every published figure
+    assert "Alone" not in json.dumps(whole)
+
+
+def test_a_department_report_is_withheld_when_the_rest_are_a_few(kb, tmp_path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'rest.db'}")
+    _people(kb, store, 20, "IT", ["neck_pain"], "i")
+    _people(kb, store, 2, "HR", ["eye_strain"], "h")
+    query = cohorts.period(None, None, store.months_stored(), TODAY, "IT")
+    it = store.cohort_tally(query)
+    cohort = cohorts.build(kb, it, query, 5, rest=2)
+    assert cohort.suppressed and cohort.withheld == "rest" and cohort.n is None
 
 
 class _Charts(HTMLParser):
@@ -244,31 +270,34 @@ class _Charts(HTMLParser):
 
 def test_cohort_command_in_every_format(kb, tmp_path, runner: CliRunner) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    _generate(kb, Store.open(url), 60)
+    made = _generate(kb, Store.open(url), 120)
+    people = len(_latest(made))
     html = runner.invoke(app, ["cohort", "--db", url])
     assert html.exit_code == 0, html.stderr
     charts = _Charts()
     charts.feed(html.stdout)
-    assert len(charts.svgs) == 6 and all(
+    assert len(charts.svgs) >= 4 and all(
         s.get("role") == "img" and s.get("aria-labelledby") for s in charts.svgs
     )
     assert "Share of people reporting each body region" in charts.titles
+    assert "How these figures protect people" in html.stdout
     md = runner.invoke(app, ["cohort", "--db", url, "-f", "md", "--department", "IT"])
-    assert md.exit_code == 0 and "department: IT" in md.stdout and "| IT | 20 |" in md.stdout
+    assert md.exit_code == 0 and "department: IT" in md.stdout
     data = json.loads(runner.invoke(app, ["cohort", "--db", url, "-f", "json"]).stdout)
-    assert data["n"] == 60 and data["min_group"] == 5
+    assert data["n"] == rounded(people) and data["min_group"] == 5
+    assert data["period"]["first"] == "2026-01"  # to the last month that has ended
     rows = list(
         csv.DictReader(io.StringIO(runner.invoke(app, ["cohort", "--db", url, "-f", "csv"]).stdout))
     )
     assert rows[0] == {
         "section": "cohort",
         "key": "n",
-        "label": "assessments",
-        "count": "60",
+        "label": "people",
+        "count": str(rounded(people)),
         "percent": "",
     }
     bad = runner.invoke(app, ["cohort", "--db", url, "--min-group", "2"])
-    assert bad.exit_code == 2 and "too small" in bad.stderr
+    assert bad.exit_code == 2 and "below" in bad.stderr
     written = runner.invoke(app, ["cohort", "--db", url, "-o", str(tmp_path / "c.html")])
     assert written.exit_code == 0 and (tmp_path / "c.html").read_text().startswith(
         "<!doctype html>"
@@ -279,9 +308,9 @@ def test_cohort_pdf(kb, tmp_path, runner: CliRunner) -> None:
     from pypdf import PdfReader
 
     url = f"sqlite:///{tmp_path / 'pdf.db'}"
-    _generate(kb, Store.open(url), 30)
+    _generate(kb, Store.open(url), 60)
     target = tmp_path / "cohort.pdf"
     result = runner.invoke(app, ["cohort", "--db", url, "-o", str(target)])
     assert result.exit_code == 0, result.stderr
     text = " ".join(page.extract_text() for page in PdfReader(str(target)).pages)
-    assert "Workforce ergonomics: cohort report" in text and "30 assessment(s)" in text
+    assert "Workforce ergonomics: cohort report" in text and "whole months" in text

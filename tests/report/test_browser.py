@@ -18,7 +18,7 @@ from tests.conftest import ROOT
 from troubleshoot.assess import assess
 from troubleshoot.oh import cohort as cohorts
 from troubleshoot.report import render, render_cohort
-from troubleshoot.store import Store
+from troubleshoot.store import CohortQuery, Store
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUTPUT = ROOT / "test-output"
@@ -123,7 +123,8 @@ def test_cohort_report_in_a_browser(browser, kb, clear_screen, tmp_path) -> None
             department=["A", "B"][i % 2],
             created_at=datetime(2026, 1, 1) + timedelta(days=3 * i),
         )
-    built = cohorts.build(kb, store.iterate_summaries(), store.open_followup_kinds())
+    query = CohortQuery("2026-01", "2026-11")
+    built = cohorts.build(kb, store.cohort_tally(query), query, 5)
     html = render_cohort(built.to_dict(), cohorts.csv_rows(built), kb, "html", "today")
     assert isinstance(html, str)
     page, errors = _open(browser, html, tmp_path / "cohort.html")

@@ -403,7 +403,7 @@ def test_an_action_level_score_raises_the_risk_level(run) -> None:
 def test_workstation_option_asks_the_full_check(runner) -> None:
     from troubleshoot.cli import app
 
-    typed = "\n".join(["n"] * 12 + ["12"]) + "\n"  # no warning signs, no symptoms
+    typed = "\n".join(["y"] + ["n"] * 12 + ["12"]) + "\n"  # store; no warning signs or symptoms
     result = runner.invoke(app, ["assess", "--workstation"], input=typed)
     assert result.exit_code == 130  # input ended part-way, on purpose
     assert "== Your desk and work habits" in result.stdout  # asked even without symptoms

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -15,7 +16,7 @@ from tests.conftest import ROOT
 from troubleshoot.assess import assess
 from troubleshoot.errors import NotFoundError, OptionError, StoreError
 from troubleshoot.kb import KnowledgeBase
-from troubleshoot.store import MIGRATIONS, Filters, Store, tally_of
+from troubleshoot.store import MIGRATIONS, CohortQuery, Filters, PurgeRule, Store
 
 T0 = datetime(2026, 1, 10, 9, 0)
 
@@ -116,21 +117,38 @@ def test_the_audit_trail_only_grows(database_url, kb, clear_screen) -> None:
     store = Store.open(database_url)
     store.save(*_result(kb, {**clear_screen, "bladder_bowel_control": "yes"}))
     followup = store.followups()[0]
-    store.record(followup.id, "note", "Left a voicemail")
-    closed = store.record(followup.id, "close", "Seen by GP, cleared")
+    store.record(followup.id, "note", "Left a voicemail", "nurse A")
+    closed = store.record(followup.id, "close", "Seen by GP, cleared", "nurse B")
     assert closed.status == "closed" and closed.closed_at is not None
     with pytest.raises(NotFoundError, match="already closed"):
-        store.record(followup.id, "close", "again")
-    reopened = store.record(followup.id, "reopen", "Symptoms came back")
-    assert [a for _, a, _ in reopened.trail] == ["opened", "note", "closed", "reopened"]
-    assert [n for _, _, n in reopened.trail][1:] == [
+        store.record(followup.id, "close", "again", "nurse A")
+    reopened = store.record(followup.id, "reopen", "Symptoms came back", "nurse A")
+    assert [a for _, a, _, _ in reopened.trail] == ["opened", "note", "closed", "reopened"]
+    assert [n for _, _, n, _ in reopened.trail][1:] == [
         "Left a voicemail",
         "Seen by GP, cleared",
         "Symptoms came back",
     ]
+    assert [who for _, _, _, who in reopened.trail] == [
+        "troubleshoot",
+        "nurse A",
+        "nurse B",
+        "nurse A",
+    ]
     assert store.followups() == [f for f in store.followups(status=None) if f.status == "open"]
     with pytest.raises(NotFoundError, match="no follow-up with id 99"):
-        store.record(99, "note", "x")
+        store.record(99, "note", "x", "nurse A")
+
+
+def test_the_database_refuses_to_change_or_delete_the_audit_trail(
+    database_url, kb, clear_screen
+) -> None:
+    store = Store.open(database_url)
+    store.save(*_result(kb, {**clear_screen, "bladder_bowel_control": "yes"}))
+    for statement in ("UPDATE audit SET note = 'rewritten'", "DELETE FROM audit"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.engine.begin() as conn:
+            conn.execute(sa.text(statement))
+    assert all(len(f.trail) == 1 for f in store.followups())
 
 
 def test_purge_removes_old_assessments_with_their_follow_ups(
@@ -138,42 +156,84 @@ def test_purge_removes_old_assessments_with_their_follow_ups(
 ) -> None:
     store = Store.open(database_url)
     flagged = _result(kb, {**clear_screen, "cancer_or_weight_loss": "yes"}, stress_level=5)
-    old = store.save(*flagged, created_at=T0)
-    new = store.save(*flagged, created_at=T0 + timedelta(days=30))
-    store.record(store.followups(assessment_id=old)[0].id, "note", "x")
-    assert store.purge(T0 + timedelta(days=1)) == 1
+    old = store.save(*flagged, created_at=T0, respondent="p-1")
+    new = store.save(*flagged, created_at=T0 + timedelta(days=30), respondent="p-2")
+    store.record(store.followups(assessment_id=old)[0].id, "note", "x", "nurse A")
+    rule = PurgeRule("made before 2026-01-11", T0 + timedelta(days=1))
+    assert store.purge_count(rule) == (1, 1)
+    done = store.purge(rule, "nurse A")
+    assert (done.assessments, done.followups) == (1, 1)
     assert [s.id for s in store.find()] == [new]
     assert {f.assessment_id for f in store.followups(status=None)} == {new}
-    counted = store.iterate_summaries().tally().values  # a referral's summary: its stress only
-    assert [(v.field, v.value, v.first_id) for v in counted] == [("stress_level", "5", new)]
+    counted = store.cohort_tally(CohortQuery()).values  # a referral's summary: its stress only
+    assert [(v.field, v.value, v.n) for v in counted] == [("stress_band", "moderate", 1)]
+    (entry,) = store.purge_log()
+    assert entry[1:] == ("nurse A", "made before 2026-01-11", 1, 1)
+    with store.engine.connect() as conn:  # the person with nothing left is forgotten too
+        assert conn.scalars(sa.text("SELECT respondent FROM people")).all() == ["p-2"]
 
 
-def _sorted(tally) -> tuple:
-    return tuple(sorted(part, key=repr) for part in (tally.groups, tally.months, tally.values))
+def test_an_upgrade_keeps_what_a_version_5_database_holds_and_takes_private_answers_out(
+    tmp_path: Path, kb, clear_screen
+) -> None:
+    """Migration 6 on a database made before it: people, cohort entries and stress bands for
+    the rows already there, and the answers now marked private taken out of them."""
+    from troubleshoot.store.migrations import MIGRATIONS as ALL
 
-
-def test_an_upgrade_counts_the_assessments_stored_before_it(database_url, kb, clear_screen) -> None:
-    """Migration 4 fills in the summary values of what a version-3 database already holds."""
-    store = Store.open(database_url)
-    for n, extra in enumerate(
-        [
-            {"symptoms": ["neck_pain"], "monitor_height": "too_low", "stress_level": 8},
-            {"symptoms": ["eye_strain", "wrist_pain"], "screen_glare": "yes"},
-            {"symptoms": ["none"], "stress_level": 2},
-        ]
-    ):
-        store.save(*_result(kb, clear_screen, **extra), department=[None, "A", "A"][n])
-    counted = _sorted(store.iterate_summaries().tally())
-    assert counted == _sorted(tally_of(store.iterate_summaries()))
-    with store.engine.begin() as conn:  # back to version 3
-        conn.execute(sa.text("DROP INDEX ix_assessments_cohort"))
-        conn.execute(sa.text("DROP TABLE summary_values"))
-        conn.execute(sa.text("DROP TABLE imports"))
-        conn.execute(sa.text("DELETE FROM schema_migrations WHERE version >= 4"))
-    store.close()
-    upgraded = Store.open(database_url, migrate=False)
-    assert upgraded.migrate() == [version for version, _, _ in MIGRATIONS if version >= 4]
-    assert _sorted(upgraded.iterate_summaries().tally()) == counted
+    url = f"sqlite:///{tmp_path / 'v5.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for _, _, step in ALL[:5]:
+            step(conn)
+        conn.execute(
+            sa.text(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                "description VARCHAR(200) NOT NULL, applied_at DATETIME NOT NULL)"
+            )
+        )
+        for version, description, _ in ALL[:5]:
+            conn.execute(
+                sa.text("INSERT INTO schema_migrations VALUES (:v, :d, '2026-01-01 00:00:00')"),
+                {"v": version, "d": description},
+            )
+        answers = {
+            **clear_screen,
+            "symptoms": ["neck_pain"],
+            "stress_level": 5,
+            "stress_symptoms": ["depression", "headaches"],
+            "mindfulness_unsuitable": "yes",
+        }
+        result = assess(kb, answers).to_dict()
+        conn.execute(
+            sa.text(
+                "INSERT INTO assessments (created_at, respondent, department, answers, result, "
+                "kb_version, tool_version, program, risk_level, red_flags, summary) VALUES "
+                "('2026-02-03 10:00:00', 'p-9', 'IT', :a, :r, 'v', 't', 'open', 'medium', 0, :s)"
+            ),
+            {
+                "a": json.dumps(answers),
+                "r": json.dumps(result),
+                "s": json.dumps(
+                    {
+                        "regions": [],
+                        "symptoms": [],
+                        "likely_causes": [],
+                        "failed_checks": [],
+                        "stress_level": 5,
+                    }
+                ),
+            },
+        )
+        conn.execute(sa.text("INSERT INTO summary_values VALUES (1, 'stress_level', '5', 'IT')"))
+    engine.dispose()
+    store = Store.open(url)
+    (stored,) = store.find()
+    assert "mindfulness_unsuitable" not in stored.answers
+    assert stored.answers["stress_symptoms"] == ["headaches"]
+    assert "depression" not in json.dumps(stored.result)
+    tally = store.cohort_tally(CohortQuery())
+    assert [(g.department, g.n) for g in tally.groups] == [("IT", 1)]
+    assert [(v.field, v.value) for v in tally.values] == [("stress_band", "moderate")]
 
 
 def test_sqlite_file_is_private_and_tuned(tmp_path: Path) -> None:

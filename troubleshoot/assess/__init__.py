@@ -21,6 +21,14 @@ from troubleshoot.assess.assessment import (
     assess,
     engine_for,
 )
+from troubleshoot.assess.privacy import (
+    draft_answers,
+    for_storage,
+    has_private,
+    masked_trace,
+    public_answers,
+    with_person_only,
+)
 from troubleshoot.assess.result import (
     SCHEMA_VERSION,
     AdviceItem,
@@ -62,9 +70,15 @@ __all__ = [
     "applicable",
     "assess",
     "coerce_answer",
+    "draft_answers",
     "engine_for",
+    "for_storage",
+    "has_private",
+    "masked_trace",
     "normalize_answers",
+    "public_answers",
     "read_answers_file",
     "read_strict_yaml",
+    "with_person_only",
     "workstation_result",
 ]

@@ -205,6 +205,9 @@ class Result:
     ignored_answers: tuple[str, ...] = ()  # answers set aside: they cannot apply
     urgency: Urgency | None = None
     held_back: tuple[HeldBackItem, ...] = ()
+    # In the person's own report only: what it holds because of a private answer ("advice:id",
+    # "technique:id", "urgency:id"), which is not stored and never shown to staff.
+    person_only: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _plain(asdict(self))

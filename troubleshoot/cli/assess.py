@@ -14,7 +14,7 @@ from troubleshoot.errors import OptionError, TroubleshootError
 
 if TYPE_CHECKING:
     from troubleshoot.conditions import AnswerValue
-    from troubleshoot.interview import InterviewSession
+    from troubleshoot.interview import InterviewSession, Privacy
     from troubleshoot.kb import KnowledgeBase
 
 
@@ -50,27 +50,33 @@ def assess(
         ),
     ] = False,
     emergency_number: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--emergency-number",
             envvar="TROUBLESHOOT_EMERGENCY_NUMBER",
-            help="Emergency number shown in the report.",
+            help="Emergency number shown in the report (default: the organisation's setting).",
+            show_default=False,
         ),
-    ] = "911",
+    ] = None,
     support_contact: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--support-contact",
             envvar="TROUBLESHOOT_SUPPORT_CONTACT",
             help="Who the advice names for support, e.g. 'the OH nurse on 0123 4567'.",
+            show_default=False,
         ),
-    ] = "your occupational-health team",
+    ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the questionnaire you stopped last time.")
     ] = False,
     save: Annotated[
-        bool, typer.Option("--save/--no-save", help="Store the assessment (prints its id).")
-    ] = True,
+        bool,
+        typer.Option(
+            "--save", help="Store it without asking (unless your organisation never does)."
+        ),
+    ] = False,
+    no_save: Annotated[bool, typer.Option("--no-save", help="Do not store it.")] = False,
     respondent: Annotated[
         str | None,
         typer.Option("--respondent", help="Pseudonym to store with it.", show_default=False),
@@ -84,48 +90,67 @@ def assess(
 ) -> None:
     """Answer the questionnaire (or read --answers) and get your report.
 
-    Your answers are kept in a draft after each one; the draft goes once the assessment is
+    Before the first question you are told what is stored and who sees it; your
+    organisation's storage setting decides whether you are asked. Your answers are kept in a
+    draft after each one (never the private ones); the draft goes once the assessment is
     stored. If storing fails, the report is still shown and `troubleshoot assess --resume`
     stores it later without asking again (exit code 4)."""
     from troubleshoot.assess import assess as run_assessment
-    from troubleshoot.assess import read_answers_file
+    from troubleshoot.assess import for_storage, has_private, read_answers_file, with_person_only
     from troubleshoot.errors import StoreError
+    from troubleshoot.interview import ASK, STORE, storage_note
     from troubleshoot.kb import load_knowledge_base
     from troubleshoot.report import FORMATS, document
 
     session = None
     try:
+        if save and no_save:
+            raise OptionError("--save and --no-save: give one or the other")
         chosen = choose_format(fmt, output, "terminal", FORMATS)
         respondent, department = (
             label(respondent, "--respondent"),
             label(department, "--department"),
         )
         kb = load_knowledge_base(rules)
+        org = organisation(db, no_save)
+        privacy = _privacy(org, save, no_save)
+        options = {
+            "emergency_number": org["emergency_number"]
+            if emergency_number is None
+            else emergency_number,
+            "support_contact": org["support_contact"]
+            if support_contact is None
+            else support_contact,
+        }
         if answers is not None:
             given = read_answers_file(answers, kb)
         else:
             # Keep stdout clean for machine-readable output: ask on stderr then.
             session = _session(
-                kb, chosen == "json" and output is None, workstation, emergency_number
+                kb,
+                chosen == "json" and output is None,
+                workstation,
+                options["emergency_number"],
+                privacy,
+                int(org["draft_hours"]),
             )
             session.respondent, session.department = respondent, department
             given = _interview(session, resume)
             respondent, department = session.respondent, session.department
-        result = run_assessment(
-            kb,
-            given,
-            emergency_number=emergency_number,
-            explain=explain,
-            support_contact=support_contact,
-        )
+        full = run_assessment(kb, given, explain=explain, **options)
+        consent = session.consent if session is not None else None
+        wanted = privacy.mode == STORE or (privacy.mode == ASK and consent is not False)
+        # What may be stored (and what the person's own report holds only for them).
+        public, staff = for_storage(kb, given, full, **options)
+        person = with_person_only(kb, full, staff) if has_private(kb, given) else full
         stored, failure = None, None
-        if save:
+        if wanted:
             try:
-                stored = {"id": _store(db, given, result.to_dict(), respondent, department)}
+                stored = _store(db, public, staff.to_dict(), respondent, department)
             except StoreError as error:
                 failure = error
             else:
-                typer.echo(f"Saved as assessment {stored['id']}.", err=True)
+                typer.echo(f"Saved as assessment {stored}.", err=True)
         kept = (
             f"Your answers are kept in {session.path}; run `troubleshoot assess --resume` to "
             "store them without answering again."
@@ -136,7 +161,9 @@ def assess(
             # The answers are safe once stored (or not wanted); until then the draft stays.
             session.not_stored() if failure else session.stored()
             session = None
-        emit(document(result, kb, chosen, stored), chosen, output)
+        note = storage_note(stored, privacy, consent, str(failure) if failure else "")
+        shown = {"id": stored} if stored is not None else None
+        emit(document(person, kb, chosen, shown, note), chosen, output)
         if failure is not None:
             typer.echo(f"Not stored: {failure}\n{kept}", err=True)
             raise typer.Exit(failure.exit_code)
@@ -145,6 +172,46 @@ def assess(
     finally:
         if session is not None:
             session.close()
+
+
+def organisation(db: str | None, no_save: bool) -> dict[str, str]:
+    """The organisation's settings for this run (the environment overrides the database).
+    With --no-save the database is not even opened; a database that cannot be read now
+    leaves the defaults (the save, if any, reports the problem)."""
+    from troubleshoot.errors import StoreError
+    from troubleshoot.store import Store, resolve_settings
+
+    if not no_save:
+        try:
+            store = Store.open(db, read=True)
+        except StoreError:
+            pass
+        else:
+            try:
+                return {name: v.value for name, v in store.settings().items()}
+            except StoreError:
+                pass
+            finally:
+                store.close()
+    return {name: v.value for name, v in resolve_settings({}).items()}
+
+
+def _privacy(org: dict[str, str], save: bool, no_save: bool) -> Privacy:
+    from troubleshoot.interview import ASK, OFF, STORE, Privacy
+
+    common = {
+        "min_group": int(org["min_group"]),
+        "retention": org["retention"],
+        "contact": org["privacy_contact"],
+    }
+    if no_save:
+        return Privacy(OFF, "--no-save", **common)  # type: ignore[arg-type]
+    if org["storage"] == "never":
+        if save:
+            raise OptionError("--save: your organisation's storage setting is never")
+        return Privacy(OFF, "your organisation stores nothing", **common)  # type: ignore[arg-type]
+    mode = STORE if save or org["storage"] == "always" else ASK
+    return Privacy(mode, **common)  # type: ignore[arg-type]
 
 
 def label(value: str | None, option: str) -> str | None:
@@ -182,8 +249,15 @@ def _store(
 
 
 def _session(
-    kb: KnowledgeBase, to_stderr: bool, workstation: bool, emergency_number: str
+    kb: KnowledgeBase,
+    to_stderr: bool,
+    workstation: bool,
+    emergency_number: str,
+    privacy: Privacy,
+    draft_hours: int,
 ) -> InterviewSession:
+    from datetime import timedelta
+
     from troubleshoot.interview import InterviewSession
 
     def say(text: str) -> None:
@@ -197,7 +271,13 @@ def _session(
         return line.rstrip("\n")
 
     return InterviewSession(
-        kb, ask, say, workstation=workstation, emergency_number=emergency_number
+        kb,
+        ask,
+        say,
+        workstation=workstation,
+        emergency_number=emergency_number,
+        privacy=privacy,
+        max_age=timedelta(hours=draft_hours),
     )
 
 

@@ -43,21 +43,23 @@ def batch(
         int, typer.Option("--jobs", min=1, max=64, help="Worker processes (one rule engine each).")
     ] = 1,
     emergency_number: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--emergency-number",
             envvar="TROUBLESHOOT_EMERGENCY_NUMBER",
-            help="Emergency number shown in the results.",
+            help="Emergency number shown in the results (default: the organisation's setting).",
+            show_default=False,
         ),
-    ] = "911",
+    ] = None,
     support_contact: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--support-contact",
             envvar="TROUBLESHOOT_SUPPORT_CONTACT",
-            help="Who the advice names for support.",
+            help="Who the advice names for support (default: the organisation's setting).",
+            show_default=False,
         ),
-    ] = "your occupational-health team",
+    ] = None,
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
@@ -67,17 +69,24 @@ def batch(
     batch; a row already stored is skipped, so re-running the same file, or a later export of
     the same survey, stores nothing twice. Exit code 1 if any row was rejected, 4 if the
     database failed part-way, 130 if interrupted."""
+    from troubleshoot.errors import OptionError
     from troubleshoot.oh import batch as batches
-    from troubleshoot.store import Store, default_url
+    from troubleshoot.store import Store, default_url, resolve_settings
 
     try:
         mapping = batches.read_mapping(map_file) if map_file else batches.Mapping()
         store = None if out is not None else Store.open(db)  # migrated before workers start
+        org = {n: v.value for n, v in (store.settings() if store else resolve_settings({})).items()}
+        if store is not None and org["storage"] == "never":
+            raise OptionError(
+                "your organisation's storage setting is never: nothing can be stored; use "
+                "--out FILE to write the results to a file instead"
+            )
         settings = batches.Settings(
             str(rules) if rules else None,
-            emergency_number,
+            org["emergency_number"] if emergency_number is None else emergency_number,
             None if out else (db or default_url()),
-            support_contact,
+            org["support_contact"] if support_contact is None else support_contact,
         )
         errors_path = errors or file.with_name(file.name + ".errors.csv")
         try:

@@ -4,6 +4,7 @@ and an exit code. The command groups register themselves on `app` (see `main`)."
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 # The help lists the occupational-health commands in their own panel.
 STAFF = "Occupational health (OH staff)"
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 FORMAT_BY_SUFFIX = {
     ".html": "html",
@@ -53,6 +55,34 @@ RulesOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+ByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        envvar="TROUBLESHOOT_USER",
+        help="Who is acting, for the audit trail (default: your user name).",
+        show_default=False,
+    ),
+]
+
+
+def actor(by: str | None) -> str:
+    """Who is acting: --by, TROUBLESHOOT_USER, else the user the tool runs as."""
+    import getpass
+
+    from troubleshoot.text import label_problem
+
+    if by and by.strip():
+        name = " ".join(by.split())
+        if problem := label_problem(name):
+            raise TroubleshootError(f"--by: the name {problem}")
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name at all (some containers)
+        return f"uid {os.getuid()}"
 
 
 def record_id(value: str) -> int:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from troubleshoot.cli.common import STAFF, DbOption, app, fail, record_id
+from troubleshoot.cli.common import STAFF, ByOption, DbOption, actor, app, fail, record_id
 from troubleshoot.errors import TroubleshootError
 
 followup_app = typer.Typer(
@@ -46,14 +46,15 @@ def followup_list(
         fail(error)
 
 
-def _record(followup_id: int, action: str, note: str, db: str | None) -> None:
+def _record(followup_id: int, action: str, note: str, db: str | None, by: str | None) -> None:
     from troubleshoot.oh.staff import trail
     from troubleshoot.store import Store
 
     try:
         if not note.strip():
             raise TroubleshootError("--note: say what was done (the audit trail needs it)")
-        typer.echo(trail(Store.open(db).record(followup_id, action, note.strip())), nl=False)
+        item = Store.open(db).record(followup_id, action, note.strip(), actor(by))
+        typer.echo(trail(item), nl=False)
     except TroubleshootError as error:
         fail(error)
 
@@ -63,18 +64,24 @@ FollowupId = Annotated[int, typer.Argument(metavar="ID", parser=record_id, help=
 
 
 @followup_app.command("close")
-def followup_close(followup_id: FollowupId, note: Note, db: DbOption = None) -> None:
+def followup_close(
+    followup_id: FollowupId, note: Note, db: DbOption = None, by: ByOption = None
+) -> None:
     """Close a follow-up with a note."""
-    _record(followup_id, "close", note, db)
+    _record(followup_id, "close", note, db, by)
 
 
 @followup_app.command("note")
-def followup_note(followup_id: FollowupId, note: Note, db: DbOption = None) -> None:
+def followup_note(
+    followup_id: FollowupId, note: Note, db: DbOption = None, by: ByOption = None
+) -> None:
     """Add a note to a follow-up's audit trail."""
-    _record(followup_id, "note", note, db)
+    _record(followup_id, "note", note, db, by)
 
 
 @followup_app.command("reopen")
-def followup_reopen(followup_id: FollowupId, note: Note, db: DbOption = None) -> None:
+def followup_reopen(
+    followup_id: FollowupId, note: Note, db: DbOption = None, by: ByOption = None
+) -> None:
     """Reopen a closed follow-up with a note."""
-    _record(followup_id, "reopen", note, db)
+    _record(followup_id, "reopen", note, db, by)

@@ -1,8 +1,9 @@
-"""Commands for occupational-health staff: list, show, compare, export, purge, cohort. Thin:
+"""Commands for occupational-health staff: list, show, compare, export, cohort. Thin:
 parse, call the store and the report, print, set the exit code."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ from typing import Annotated
 import typer
 
 from troubleshoot.cli.common import (
+    DATE_FORMATS,
     STAFF,
     DbOption,
     RulesOption,
@@ -20,8 +22,6 @@ from troubleshoot.cli.common import (
     record_id,
 )
 from troubleshoot.errors import TroubleshootError
-
-DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 Since = Annotated[
     datetime | None,
@@ -214,36 +214,6 @@ def export(
 
 
 @app.command(rich_help_panel=STAFF)
-def purge(
-    before: Annotated[
-        datetime,
-        typer.Option(
-            "--before", formats=DATE_FORMATS, help="Delete assessments made before this date (UTC)."
-        ),
-    ],
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-    db: DbOption = None,
-) -> None:
-    """Delete old assessments, their follow-ups and audit trail (for retention rules)."""
-    from troubleshoot.store import Filters, Store
-
-    try:
-        store = Store.open(db)
-        count = len(store.find(Filters(until=before)))
-        if count == 0:
-            typer.echo("Nothing to delete.")
-            return
-        if not yes and not typer.confirm(
-            f"Delete {count} assessment(s) made before {before:%Y-%m-%d %H:%M} UTC?"
-        ):
-            typer.echo("Nothing deleted.")
-            raise typer.Exit(1)
-        typer.echo(f"Deleted {store.purge(before)} assessment(s).")
-    except TroubleshootError as error:
-        fail(error)
-
-
-@app.command(rich_help_panel=STAFF)
 def cohort(
     fmt: Annotated[
         str | None,
@@ -261,35 +231,40 @@ def cohort(
     until: Until = None,
     department: Department = None,
     min_group: Annotated[
-        int,
+        int | None,
         typer.Option(
-            "--min-group", help="Suppress every figure about fewer people than this (at least 3)."
+            "--min-group",
+            help="Suppress every figure about fewer people than this (default: the "
+            "organisation's min_group setting; never lower).",
+            show_default=False,
         ),
-    ] = 5,
+    ] = None,
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
     """Workforce report: symptoms, causes, desk problems, risk, stress, trend, follow-ups.
 
-    Prevalence by body region and symptom, departments and the follow-up queue; small groups
-    are suppressed."""
+    Counts people (each once), over whole calendar months that have ended; small figures are
+    suppressed and every count is rounded to the nearest 5 (see docs/privacy.md)."""
     from troubleshoot.kb import load_knowledge_base
     from troubleshoot.oh import cohort as cohorts
     from troubleshoot.report import COHORT_FORMATS, render_cohort
-    from troubleshoot.store import Filters, Store, utc_now
+    from troubleshoot.store import Store, utc_now
 
     try:
         kb = load_knowledge_base(rules)
         store = Store.open(db, read=True)
-        filters = Filters(since, until, department)
-        shown = {
-            "since": since.date().isoformat() if since else None,
-            "until": until.date().isoformat() if until else None,
-            "department": department,
-        }
-        built = cohorts.build(
-            kb, store.iterate_summaries(filters), store.open_followup_kinds(), min_group, shown
+        organisation = int(store.settings()["min_group"].value)
+        k = cohorts.check_min_group(
+            min_group if min_group is not None else organisation, organisation
         )
+        query = cohorts.period(since, until, store.months_stored(), utc_now(), department)
+        tally = store.cohort_tally(query)
+        rest = None
+        if department is not None:  # the whole minus this department must not be a few people
+            everyone = store.cohort_tally(dataclasses.replace(query, department=None))
+            rest = sum(g.n for g in everyone.groups) - sum(g.n for g in tally.groups)
+        built = cohorts.build(kb, tally, query, k, rest)
         chosen = choose_format(fmt, output, "html", COHORT_FORMATS)
         text = render_cohort(
             built.to_dict(), cohorts.csv_rows(built), kb, chosen, f"{utc_now():%Y-%m-%d %H:%M} UTC"

@@ -1,7 +1,8 @@
 """The adaptive questionnaire (`questionnaire`: which questions to ask, in which order, and the
 interactive loop), its draft, saved after every answer so a stopped interview can resume
 (`draft`), and one interview from start to stored (`session`: the draft's lock, resume or
-start over, what happens to the draft at the end).
+start over, what happens to the draft at the end), with what people are told about storing
+before the first question (`notice`).
 
 May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
 `troubleshoot.conditions`, `troubleshoot.rosa`, `troubleshoot.kb`, `troubleshoot.engine`,
@@ -10,6 +11,7 @@ May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
 
 from troubleshoot.interview import draft
 from troubleshoot.interview.draft import DraftError
+from troubleshoot.interview.notice import ASK, OFF, STORE, Privacy, notice, storage_note
 from troubleshoot.interview.questionnaire import (
     Interview,
     Step,
@@ -23,16 +25,22 @@ from troubleshoot.interview.questionnaire import (
 from troubleshoot.interview.session import InterviewSession, Stopped
 
 __all__ = [
+    "ASK",
+    "OFF",
+    "STORE",
     "DraftError",
     "Interview",
     "InterviewSession",
+    "Privacy",
     "Step",
     "Stopped",
     "draft",
+    "notice",
     "options",
     "parse_reply",
     "plan",
     "prune",
     "relevant_questions",
     "stop_message",
+    "storage_note",
 ]

@@ -20,14 +20,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from troubleshoot.assess import normalize_answers
+from troubleshoot.assess import draft_answers, normalize_answers
 from troubleshoot.conditions import AnswerValue
 from troubleshoot.errors import AnswersError, TroubleshootError
 from troubleshoot.files import write_file
 from troubleshoot.kb import KnowledgeBase
 from troubleshoot.text import label_problem, quoted
 
-VERSION = 2
+VERSION = 3  # 3: the person's choice about storing (consent)
 MAX_BYTES = 1_000_000  # a draft holds one person's answers: far less than this
 DEFAULT_MAX_AGE = timedelta(hours=24)
 
@@ -53,6 +53,7 @@ class Draft:
     department: str | None = None
     saved_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     complete: bool = False  # every question answered: only storing it is left
+    consent: bool | None = None  # the person's answer to "store this assessment?", if asked
 
     def to_json(self) -> str:
         return json.dumps(
@@ -65,6 +66,7 @@ class Draft:
                 "department": self.department,
                 "saved_at": self.saved_at.isoformat(timespec="seconds"),
                 "complete": self.complete,
+                "consent": self.consent,
             }
         )
 
@@ -147,13 +149,15 @@ def _checked(data: Any, kb: KnowledgeBase, path: Path) -> Draft:
         "department",
         "saved_at",
         "complete",
+        "consent",
     }
     if set(data) != expected:
         raise DraftError(f"{where}: it has the wrong fields (edited by hand?)")
     if not isinstance(data["answers"], dict):
         raise DraftError(f"{where}: its answers are not a mapping of question -> answer")
     try:
-        answers = normalize_answers(data["answers"], kb, str(path))
+        # A private answer is never kept (one written in by hand is dropped: asked again).
+        answers = draft_answers(kb, normalize_answers(data["answers"], kb, str(path)))
     except AnswersError as error:
         raise DraftError(f"the draft cannot be used: {error}") from error
     history = data["history"]
@@ -172,6 +176,8 @@ def _checked(data: Any, kb: KnowledgeBase, path: Path) -> Draft:
             raise DraftError(f"{where}: its {name} {problem}")
     if not isinstance(data["workstation"], bool) or not isinstance(data["complete"], bool):
         raise DraftError(f"{where}: it is damaged (edited by hand?)")
+    if data["consent"] is not None and not isinstance(data["consent"], bool):
+        raise DraftError(f"{where}: it is damaged (edited by hand?)")
     try:
         saved_at = datetime.fromisoformat(str(data["saved_at"]))
     except ValueError as error:
@@ -180,12 +186,13 @@ def _checked(data: Any, kb: KnowledgeBase, path: Path) -> Draft:
         raise DraftError(f"{where}: its time is damaged")
     return Draft(
         answers,
-        tuple((question, item) for question, item in history),
+        tuple((question, item) for question, item in history if question in answers),
         data["workstation"],
         data["respondent"],
         data["department"],
         saved_at,
         data["complete"],
+        data["consent"],
     )
 
 

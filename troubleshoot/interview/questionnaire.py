@@ -145,7 +145,7 @@ def options(question: Question) -> list[tuple[str, str]]:
     if question.type == "yes_no":
         shown = [("yes", "Yes"), ("no", "No")]
     elif question.type in ("choice", "multi"):
-        shown = [(c.id, c.label) for c in _grouped(question)]
+        shown = [(c.id, c.label + (" (private)" if c.private else "")) for c in _grouped(question)]
         if question.none_choice:
             shown.append((question.none_choice.id, question.none_choice.label))
     else:
@@ -316,6 +316,10 @@ class Interview:
             lines.append("  (a number, or 'not sure')")
         if question.optional:
             lines.append("  (optional: press Enter to skip)")
+        if question.private:
+            lines.append("  (private: this answer shapes your own report only; it is never stored)")
+        elif question.private_choices:
+            lines.append("  (choices marked private shape your own report only; never stored)")
         lines.append("  ? = why we ask, b = back")
         return "\n".join(lines)
 

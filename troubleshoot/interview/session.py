@@ -8,11 +8,14 @@ asking again."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
+from troubleshoot.assess import draft_answers
 from troubleshoot.conditions import AnswerValue
 from troubleshoot.errors import OptionError
 from troubleshoot.interview import draft
+from troubleshoot.interview.notice import ASK, CONSENT_QUESTION, Privacy, notice
 from troubleshoot.interview.questionnaire import Interview, stop_message
 from troubleshoot.kb import KnowledgeBase
 
@@ -41,6 +44,8 @@ class InterviewSession:
         department: str | None = None,
         emergency_number: str = "911",
         path: Path | None = None,
+        privacy: Privacy | None = None,
+        max_age: timedelta = draft.DEFAULT_MAX_AGE,
     ) -> None:
         self.kb = kb
         self.ask = ask
@@ -55,26 +60,33 @@ class InterviewSession:
             kb, ask, say, workstation, on_change=self._keep, emergency_number=emergency_number
         )
         self.resumed = False
+        self.privacy = privacy or Privacy(ASK)
+        self.max_age = max_age
+        self.consent: bool | None = None  # the person's choice, when the organisation asks
 
     # -- start -------------------------------------------------------------------------------
     def start(self, resume: bool) -> None:
         """Take the draft's lock, then resume the draft (`resume`), or ask what to do with a
         draft already there, or start afresh."""
         self.lock.__enter__()
+        self._expire()
         if resume:
             self._resume(draft.load(self.kb, self.path))
             return
         if not draft.exists(self.path):
+            self._tell()
             return
         try:
             found = draft.load(self.kb, self.path)
         except draft.NoDraft:
+            self._tell()
             return
         except draft.DraftError as error:
             self.say(f"\n{error}")
             if self._choose("Start over (s), or stop (q)?", "sq") == "q":
                 raise Stopped(f"Stopped; the draft is kept in {self.path}.") from None
             draft.discard(self.path)
+            self._tell()
             return
         self.say(f"\nThere is a saved draft: {_described(found)}.")
         choice = self._choose("Resume it (r), start over (s), or stop (q)?", "rsq")
@@ -84,6 +96,32 @@ class InterviewSession:
             self._resume(found)
         else:
             draft.discard(self.path)
+            self._tell()
+
+    def _expire(self) -> None:
+        """A draft older than the organisation allows goes (the computer may be shared)."""
+        try:
+            found = draft.load(self.kb, self.path)
+        except draft.DraftError:
+            return
+        if found.age() > self.max_age:
+            draft.discard(self.path)
+            self.say(
+                f"A saved draft from {found.saved_at:%Y-%m-%d %H:%M} UTC was older than "
+                f"{self.max_age.total_seconds() / 3600:g} hours, so it was deleted."
+            )
+
+    def _tell(self) -> None:
+        """Before the first question: what is stored, who sees it, for how long; and, when
+        the organisation lets each person choose, whether to store this one."""
+        self.say("\n" + notice(self.privacy))
+        if self.privacy.mode == ASK and self.consent is None:
+            self.consent = self._choose(CONSENT_QUESTION, "yn") == "y"
+            self.say(
+                "It will be stored when you finish."
+                if self.consent
+                else "It will not be stored: only you see your report."
+            )
 
     def _resume(self, found: draft.Draft) -> None:
         for name in ("respondent", "department"):
@@ -97,7 +135,11 @@ class InterviewSession:
         self.interview.workstation = self.workstation
         self.interview.restore(found.answers, list(found.history))
         self.resumed = True
+        self.consent = found.consent
+        # Whose draft it is, before going on: the computer may be shared.
         self.say(f"Resuming the draft of {_described(found)}.")
+        if self.privacy.mode == ASK and self.consent is None:
+            self._tell()
 
     def _choose(self, question: str, letters: str) -> str:
         while True:
@@ -121,13 +163,17 @@ class InterviewSession:
         draft.save(self._draft(current, complete=False), self.path)
 
     def _draft(self, current: Interview, complete: bool) -> draft.Draft:
+        # Never a private answer: a resumed questionnaire asks it again.
+        kept = draft_answers(self.kb, current.answers)
+        history = tuple(step for step in current.saved_history() if step[0] in kept)
         return draft.Draft(
-            current.answers,
-            tuple(current.saved_history()),
+            kept,
+            history,
             self.workstation,
             self.respondent,
             self.department,
-            complete=complete,
+            complete=complete and kept == current.answers,
+            consent=self.consent,
         )
 
     # -- end ---------------------------------------------------------------------------------

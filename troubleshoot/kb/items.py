@@ -120,7 +120,9 @@ class ItemBuilder:
             if len(grouped) != len(set(grouped)):
                 self.problems.append(f"{where}: symptom_groups: a symptom is in two groups")
         else:
-            choices = tuple(Choice(c["id"], c["label"]) for c in raw.get("choices", []))
+            choices = tuple(
+                Choice(c["id"], c["label"], c.get("private", False)) for c in raw.get("choices", [])
+            )
         none = raw.get("none_choice")
         has_choices = bool(choices)
         if kind in ("choice", "multi") and not has_choices:
@@ -158,6 +160,7 @@ class ItemBuilder:
             ),
             policy=self._policy(raw, "questions", raw["id"]),
             asked_on_referral=raw.get("asked_on_referral", False),
+            private=raw.get("private", False),
         )
 
     def _parse_when(self, raw: dict[str, Any], where: Where) -> Condition | None:

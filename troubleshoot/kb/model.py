@@ -18,6 +18,7 @@ QUESTION_TYPES = ("yes_no", "choice", "multi", "scale", "number")
 class Choice:
     id: str
     label: str
+    private: bool = False  # shapes the person's own report only: never stored or shown to staff
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,13 @@ class Question:
     # Asked even while a warning sign holds the program back, though its section is not
     # (how stressed, low mood: the support advice applies to everyone).
     asked_on_referral: bool = False
+    # The answer shapes the person's own report only: it is never stored, exported, shown to
+    # staff, counted, traced or kept in a draft.
+    private: bool = False
+
+    @property
+    def private_choices(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.choices if c.private)
 
     @property
     def choice_ids(self) -> tuple[str, ...]:

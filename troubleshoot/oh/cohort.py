@@ -1,45 +1,59 @@
 """The cohort report: what a workforce's stored assessments add up to, for OH staff and
-management. Every count of 1 to k-1 people (k = minimum group size, 5 by default, never below
-3) is suppressed in every breakdown, so no one can be singled out; a department smaller than k
-is folded into "other departments", and a cohort smaller than k shows nothing but its size.
+management, as figures about **people** that cannot single anyone out.
+
+- Each person counts once: their latest assessment in the period (an assessment with no
+  respondent counts as one person).
+- The period is whole calendar months that have ended: a report run today and one run
+  tomorrow show the same figures, so the two cannot be compared to find one new person.
+- Every figure goes through `disclosure`: fewer than k people suppressed, complementary
+  suppression in groups that add up to a total, every count rounded to the nearest 5.
+- A department smaller than k is folded into "other departments"; a cohort smaller than k
+  shows the period only.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from troubleshoot.errors import OptionError
 from troubleshoot.kb import KnowledgeBase
-from troubleshoot.store import Summaries, Summary, Tally, ValueCount, tally_of
+from troubleshoot.oh.disclosure import Figure, partition, percent, publish
+from troubleshoot.store import CohortQuery, Tally
 
-DEFAULT_MIN_GROUP = 5
 LOWEST_MIN_GROUP = 3
-STRESS_BANDS = (("low", "0-3", 0, 3), ("moderate", "4-6", 4, 6), ("high", "7-10", 7, 10))
+TOP = 10  # likely causes and desk problems shown
+STRESS_BANDS = (("low", "0-3"), ("moderate", "4-6"), ("high", "7-10"))
 OTHER_DEPARTMENTS = "Other departments (each fewer than the minimum group size)"
 NO_DEPARTMENT = "(none given)"
+QUEUE = {
+    "urgent": "people told to get care today or now",
+    "referral": "people with a red flag awaiting follow-up",
+    "unscreened": "people whose safety check is not finished",
+    "high_risk": "people at high risk awaiting follow-up",
+    "desk_check": "people with desk changes still to make",
+}
 
 
 @dataclass(frozen=True)
 class Count:
     key: str
     label: str
-    count: int | None  # None: suppressed (1 to k-1 people)
-    percent: float | None
+    count: int | None  # None: not published (see `why`)
+    percent: int | None
+    why: str | None = None  # small | protects
 
 
 @dataclass
 class Cohort:
-    n: int
+    n: int | None  # people, rounded; None when the cohort is smaller than k
     min_group: int
-    suppressed: bool  # the whole cohort is smaller than the minimum group size
-    first: datetime | None
-    last: datetime | None
+    suppressed: bool
+    period: dict[str, str] | None  # first and last month (YYYY-MM); None: no complete month
     filters: dict[str, Any]
+    withheld: str | None = None  # small (fewer than k people) | rest (the others are too few)
     sections: dict[str, list[Count]] = field(default_factory=dict)
     departments: list[dict[str, Any]] = field(default_factory=list)
     trend: list[dict[str, Any]] = field(default_factory=list)
@@ -49,230 +63,219 @@ class Cohort:
             "n": self.n,
             "min_group": self.min_group,
             "suppressed": self.suppressed,
-            "first": self.first.isoformat() if self.first else None,
-            "last": self.last.isoformat() if self.last else None,
+            "period": self.period,
             "filters": self.filters,
+            "withheld": self.withheld,
             "sections": {name: [vars(c) for c in counts] for name, counts in self.sections.items()},
             "departments": self.departments,
             "trend": self.trend,
         }
 
 
-def check_min_group(value: int) -> int:
-    if value < LOWEST_MIN_GROUP:
+def check_min_group(value: int, organisation: int = LOWEST_MIN_GROUP) -> int:
+    """A minimum group size may be raised for one report, never lowered below the
+    organisation's setting (or below 3)."""
+    floor = max(organisation, LOWEST_MIN_GROUP)
+    if value < floor:
         raise OptionError(
-            f"--min-group: {value} is too small; groups of fewer than "
-            f"{LOWEST_MIN_GROUP} people would identify them"
+            f"--min-group: {value} is below {floor}, the smallest group your organisation "
+            "allows a figure to describe"
         )
     return value
 
 
-def _count(key: str, label: str, count: int, total: int, k: int) -> Count:
-    if 0 < count < k:
-        return Count(key, label, None, None)
-    return Count(key, label, count, round(100 * count / total, 1) if total else None)
+def period(
+    since: datetime | None,
+    until: datetime | None,
+    stored: tuple[str | None, str | None],
+    today: datetime,
+    department: str | None = None,
+) -> CohortQuery:
+    """Whole calendar months: from the month of `since` (else the first month stored) to the
+    last month that ended before `until`, and never the month still running."""
+    first = f"{since:%Y-%m}" if since else stored[0]
+    end = min(until, today) if until else today
+    year, month = (end.year, end.month - 1) if end.month > 1 else (end.year - 1, 12)
+    # Not cut to the last month that holds assessments: a new one in the running month must
+    # change nothing in the report, not even its period.
+    return CohortQuery(first, f"{year:04d}-{month:02d}", department)
 
 
 def build(
-    kb: KnowledgeBase,
-    stored: Summaries | Iterable[Summary],
-    open_followups: list[tuple[str, int]],
-    min_group: int = DEFAULT_MIN_GROUP,
-    filters: dict[str, Any] | None = None,
+    kb: KnowledgeBase, tally: Tally, query: CohortQuery, k: int, rest: int | None = None
 ) -> Cohort:
-    """The cohort of `stored`: from the store (`Store.iterate_summaries`), the database does the
-    counting; any other summaries are counted in Python, with the same result."""
-    k = check_min_group(min_group)
-    if isinstance(stored, Summaries):
-        tally, cohort_ids = stored.tally(), stored.ids
-    else:
-        rows = list(stored)
-        tally, cohort_ids = tally_of(rows), lambda: {row.id for row in rows}
-    n = sum(group.n for group in tally.groups)
-    cohort = Cohort(
-        n,
-        k,
-        0 < n < k,
-        min((group.first_at for group in tally.groups), default=None),
-        max((group.last_at for group in tally.groups), default=None),
-        filters or {},
+    """The published cohort of `tally` (the store's counts for `query`). With a department
+    filter, `rest` is how many people the rest of the organisation holds: fewer than k (but
+    some), and the report is withheld, since the whole minus this department would be them."""
+    department = query.department
+    by_group = tally.groups
+    total = sum(g.n for g in by_group)
+    withheld = "rest" if rest is not None and 0 < rest < k and total else None
+    empty = query.first is None or (query.last is not None and query.first > query.last)
+    shown_period = (
+        None if empty or total == 0 else {"first": str(query.first), "last": str(query.last)}
     )
-    if cohort.suppressed or n == 0:
+    cohort = Cohort(
+        publish(total, k).value if total >= k and not withheld else None,
+        k,
+        0 < total < k or bool(withheld),
+        shown_period,
+        {"department": department} if department else {},
+        withheld or ("small" if 0 < total < k else None),
+    )
+    if cohort.suppressed or total == 0:
         return cohort
-
-    # Each summary value: how many people, and the first assessment (lowest id) that has it.
-    totals: dict[str, dict[str, tuple[int, int]]] = {}
+    n = cohort.n
+    values: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for value in tally.values:
-        _add(totals.setdefault(value.field, {}), value)
-    risks: Counter[str] = Counter()
-    for group in tally.groups:
-        risks[group.risk_level] += group.n
-    stress: Counter[str] = Counter()
-    for level, (count, _) in totals.get("stress_level", {}).items():
-        stress[_stress_band(json.loads(level))] += count
-    stress["unknown"] += n - stress.total()  # no stress level stored: not answered
+        values[value.field][value.value] += value.n
 
-    def counts(counter: Counter[str], labels: dict[str, str], keep_order: bool) -> list[Count]:
-        keys = list(labels) if keep_order else [key for key, _ in counter.most_common()]
+    def independent(field: str, labels: dict[str, str]) -> list[Count]:
         return [
-            _count(key, labels.get(key, key), counter[key], n, k)
-            for key in keys
-            if keep_order or counter[key]
+            _count(key, label, publish(values[field].get(key, 0), k), n)
+            for key, label in labels.items()
         ]
 
-    def met(name: str) -> Counter[str]:
-        # Within one assessment, alphabetical: the order summaries list causes and checks in.
-        return _in_id_order(totals.get(name, {}), str)
+    def ranked(field: str, labels: dict[str, str]) -> list[Count]:
+        shown = [
+            _count(key, labels.get(key, key), publish(count, k), n)
+            for key, count in values[field].items()
+        ]
+        # Only what is published (a "fewer than k" entry would tell that someone has it), by
+        # the published figure, then by name: the true counts never set the order.
+        shown = [c for c in shown if c.count is not None]
+        shown.sort(key=lambda c: (-(c.count or 0), c.label))
+        return shown[:TOP]
 
-    cause_text = {c.id: f"{c.text} ({kb.symptom[c.symptom].name})" for c in kb.cause.values()}
-    check_text = {c.id: f"{c.area}: {c.guidance}" for c in kb.checks}
+    risk_counts: dict[str, int] = defaultdict(int)
+    for group in by_group:
+        risk_counts[group.risk_level] += group.n
     risk_names = {level.id: level.name for level in kb.risk_levels}
-    cohort.sections = {
-        "regions": counts(met("regions"), {r.id: r.name for r in kb.regions}, keep_order=True),
-        "symptoms": counts(met("symptoms"), {s.id: s.name for s in kb.symptoms}, keep_order=True),
-        "likely_causes": counts(met("likely_causes"), cause_text, keep_order=False)[:10],
-        "failed_checks": counts(met("failed_checks"), check_text, keep_order=False)[:10],
-        "risk": counts(risks, risk_names, keep_order=True),
-        "stress": counts(
-            stress,
-            {**{b[0]: f"{b[0]} ({b[1]})" for b in STRESS_BANDS}, "unknown": "not answered"},
-            keep_order=True,
-        ),
-        "followups": _queue(open_followups, cohort_ids(), n, k),
+    stress_counts = {band: values["stress_band"].get(band, 0) for band, _ in STRESS_BANDS}
+    stress_counts["unknown"] = total - sum(stress_counts.values())
+    stress_names = {
+        **{band: f"{band} ({levels})" for band, levels in STRESS_BANDS},
+        "unknown": "not answered",
     }
-    cohort.departments = _departments(tally, k, kb)
-    cohort.trend = _trend(tally, k)
+    reportable = {region for symptom in kb.symptoms for region in symptom.regions}
+    cause_text = {c.id: f"{c.text} ({kb.symptom[c.symptom].name})" for c in kb.cause.values()}
+    check_text = {c.id: c.area[:1].upper() + c.area[1:] for c in kb.checks}
+    queue = {q.kind: q.n for q in tally.queue}
+    cohort.sections = {
+        "regions": independent("regions", {r.id: r.name for r in kb.regions if r.id in reportable}),
+        "symptoms": independent("symptoms", {s.id: s.name for s in kb.symptoms}),
+        "likely_causes": ranked("likely_causes", cause_text),
+        "failed_checks": ranked("failed_checks", check_text),
+        "risk": _partition(
+            risk_counts, {lvl.id: risk_names[lvl.id] for lvl in kb.risk_levels}, k, n
+        ),
+        "stress": _partition(stress_counts, stress_names, k, n),
+        "followups": [
+            _count(kind, label, publish(queue.get(kind, 0), k), n) for kind, label in QUEUE.items()
+        ],
+    }
+    if department is None:
+        cohort.departments = _departments(tally, values_by_department(tally), k, kb)
+    cohort.trend = _trend(tally, k, department)
     return cohort
 
 
-def _add(counts: dict[str, tuple[int, int]], value: ValueCount) -> None:
-    """Add a counted value to (count, first assessment id) by value."""
-    count, first = counts.get(value.value, (0, value.first_id))
-    counts[value.value] = (count + value.n, min(first, value.first_id))
+def _count(key: str, label: str, figure: Figure, total: int | None) -> Count:
+    return Count(key, label, figure.value, percent(figure.value, total), figure.why)
 
 
-def _in_id_order(values: dict[str, tuple[int, int]], rank: Callable[[str], Any]) -> Counter[str]:
-    """Counts in the order a pass over the assessments by id meets the values (within one
-    assessment, by `rank`), so that `most_common` puts the earliest first among equal counts."""
-    ordered = sorted(values.items(), key=lambda item: (item[1][1], rank(item[0])))
-    return Counter({value: count for value, (count, _) in ordered})
+def _partition(
+    counts: dict[str, int], labels: dict[str, str], k: int, total: int | None
+) -> list[Count]:
+    figures = partition({key: counts.get(key, 0) for key in labels}, k)
+    return [_count(key, label, figures[key], total) for key, label in labels.items()]
 
 
-def _stress_band(value: Any) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return next(name for name, _, low, high in STRESS_BANDS if low <= value <= high)
-    return "unknown"
-
-
-def _queue(open_followups: list[tuple[str, int]], ids: set[int], n: int, k: int) -> list[Count]:
-    """The follow-up queue as counts only: individual cases are in `followup list`."""
-    # People (assessments) with at least one open follow-up of each kind.
-    kinds = Counter(kind for kind, assessment in set(open_followups) if assessment in ids)
-    labels = {
-        "urgent": "people told to get care today or now",
-        "referral": "people with a red flag awaiting follow-up",
-        "unscreened": "people whose safety check is not finished",
-        "high_risk": "people at high risk awaiting follow-up",
-        "desk_check": "people with desk changes still to make",
-    }
-    return [_count(kind, label, kinds[kind], n, k) for kind, label in labels.items()]
-
-
-@dataclass
-class _Department:
-    first_id: int  # its first assessment
-    n: int = 0
-    high: int = 0  # high risk or referral
-    symptoms: dict[str, tuple[int, int]] = field(default_factory=dict)  # count, first id
-
-
-def _departments(tally: Tally, k: int, kb: KnowledgeBase) -> list[dict[str, Any]]:
-    groups: dict[str, _Department] = {}
-    for count in tally.groups:
-        group = groups.setdefault(count.department or NO_DEPARTMENT, _Department(count.first_id))
-        group.first_id = min(group.first_id, count.first_id)
-        group.n += count.n
-        group.high += count.n if count.risk_level in ("high", "referral") else 0
+def values_by_department(tally: Tally) -> dict[str, dict[str, int]]:
+    """Per department, how many people have each symptom."""
+    found: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for value in tally.values:
         if value.field == "symptoms":
-            _add(groups[value.department or NO_DEPARTMENT].symptoms, value)
-    # Within one assessment, symptoms are listed in knowledge-base order.
-    order = {symptom.id: (0, position, "") for position, symptom in enumerate(kb.symptoms)}
+            found[value.department or NO_DEPARTMENT][value.value] += value.n
+    return found
 
-    def rank(key: str) -> Any:
-        return order.get(key, (1, 0, key))
 
-    ordered = {name: _in_id_order(group.symptoms, rank) for name, group in groups.items()}
-    # Departments in the order they first appear; a small one's people are folded together.
-    small = [
-        name
-        for name in sorted(groups, key=lambda name: groups[name].first_id)
-        if groups[name].n < k
-    ]
+def _departments(
+    tally: Tally, symptoms: dict[str, dict[str, int]], k: int, kb: KnowledgeBase
+) -> list[dict[str, Any]]:
+    people: dict[str, int] = defaultdict(int)
+    high: dict[str, int] = defaultdict(int)
+    for group in tally.groups:
+        name = group.department or NO_DEPARTMENT
+        people[name] += group.n
+        high[name] += group.n if group.risk_level in ("high", "referral", "urgent") else 0
+    small = sorted(name for name in people if people[name] < k)
     if small:
-        # Among equal counts, a symptom of an earlier department comes first.
-        folded, folded_order = _Department(groups[small[0]].first_id), Counter[str]()
+        people[OTHER_DEPARTMENTS] = sum(people.pop(name) for name in small)
+        high[OTHER_DEPARTMENTS] = sum(high.pop(name) for name in small)
+        folded: dict[str, int] = defaultdict(int)
         for name in small:
-            group = groups.pop(name)
-            folded.n += group.n
-            folded.high += group.high
-            folded_order.update(ordered.pop(name))
-        groups[OTHER_DEPARTMENTS], ordered[OTHER_DEPARTMENTS] = folded, folded_order
+            for symptom, count in symptoms.pop(name, {}).items():
+                folded[symptom] += count
+        symptoms[OTHER_DEPARTMENTS] = folded
+    sizes = partition(dict(people), k)
     names = {s.id: s.name for s in kb.symptoms}
-    result: list[dict[str, Any]] = []
-    for name, group in sorted(
-        groups.items(), key=lambda item: (item[0] == OTHER_DEPARTMENTS, item[0])
-    ):
-        size = group.n
-        if size < k:  # the folded remainder can itself be too small
-            result.append(
-                {
-                    "department": name,
-                    "n": None,
-                    "high_or_referral": None,
-                    "percent_high_or_referral": None,
-                    "top_symptom": None,
-                }
-            )
-            continue
-        top = next(((key, count) for key, count in ordered[name].most_common() if count >= k), None)
-        shown = _count("", "", group.high, size, k)
-        result.append(
+    rows = []
+    for name in sorted(people, key=lambda n: (n == OTHER_DEPARTMENTS, n)):
+        size = sizes[name]
+        shown = publish(high[name], k) if size.value is not None else Figure(None, size.why)
+        top = max(
+            ((count, names.get(s, s)) for s, count in symptoms.get(name, {}).items() if count >= k),
+            default=None,
+        )
+        rows.append(
             {
                 "department": name,
-                "n": size,
-                "high_or_referral": shown.count,
-                "percent_high_or_referral": shown.percent,
-                "top_symptom": names.get(top[0], top[0]) if top else None,
+                "n": size.value,
+                "why": size.why,
+                "high_or_referral": shown.value,
+                "percent_high_or_referral": percent(shown.value, size.value),
+                "top_symptom": top[1] if top and size.value is not None else None,
             }
         )
-    return result
+    return rows
 
 
-def _trend(tally: Tally, k: int) -> list[dict[str, Any]]:
-    months: dict[str, list[int]] = {}  # size, high or referral
+def _trend(tally: Tally, k: int, department: str | None) -> list[dict[str, Any]]:
+    people: dict[str, int] = defaultdict(int)
+    high: dict[str, int] = defaultdict(int)
     for count in tally.months:
-        month = months.setdefault(count.month, [0, 0])
-        month[0] += count.n
-        month[1] += count.n if count.risk_level in ("high", "referral") else 0
-    trend = []
-    for name, (size, high) in sorted(months.items()):
-        shown = _count("", "", high, size, k) if size >= k else Count("", "", None, None)
-        trend.append(
+        people[count.month] += count.n
+        high[count.month] += count.n if count.risk_level in ("high", "referral", "urgent") else 0
+    rows = []
+    for month in sorted(people):
+        size = publish(people[month], k)
+        shown = publish(high[month], k) if size.value is not None else Figure(None, size.why)
+        rows.append(
             {
-                "month": name,
-                "n": size if size >= k else None,
-                "high_or_referral": shown.count,
-                "percent_high_or_referral": shown.percent,
+                "month": month,
+                "n": size.value,
+                "high_or_referral": shown.value,
+                "percent_high_or_referral": percent(shown.value, size.value),
             }
         )
-    return trend
+    return rows
 
 
 def csv_rows(cohort: Cohort) -> list[dict[str, Any]]:
-    """The cohort in long form for spreadsheets: one row per figure."""
+    """The cohort in long form for spreadsheets: one row per published figure."""
+
+    def shown(value: int | None) -> object:
+        return "suppressed" if value is None else value
+
     rows: list[dict[str, Any]] = [
-        {"section": "cohort", "key": "n", "label": "assessments", "count": cohort.n, "percent": ""}
+        {
+            "section": "cohort",
+            "key": "n",
+            "label": "people",
+            "count": shown(cohort.n),
+            "percent": "",
+        }
     ]
     for name, counts in cohort.sections.items():
         rows += [
@@ -280,7 +283,7 @@ def csv_rows(cohort: Cohort) -> list[dict[str, Any]]:
                 "section": name,
                 "key": c.key,
                 "label": c.label,
-                "count": "suppressed" if c.count is None else c.count,
+                "count": shown(c.count),
                 "percent": "" if c.percent is None else c.percent,
             }
             for c in counts
@@ -290,9 +293,11 @@ def csv_rows(cohort: Cohort) -> list[dict[str, Any]]:
             {
                 "section": "departments",
                 "key": dept["department"],
-                "label": "assessments",
-                "count": "suppressed" if dept["n"] is None else dept["n"],
-                "percent": dept["percent_high_or_referral"] or "",
+                "label": "people",
+                "count": shown(dept["n"]),
+                "percent": ""
+                if dept["percent_high_or_referral"] is None
+                else dept["percent_high_or_referral"],
             }
         )
     for month in cohort.trend:
@@ -300,9 +305,11 @@ def csv_rows(cohort: Cohort) -> list[dict[str, Any]]:
             {
                 "section": "trend",
                 "key": month["month"],
-                "label": "assessments",
-                "count": "suppressed" if month["n"] is None else month["n"],
-                "percent": month["percent_high_or_referral"] or "",
+                "label": "people",
+                "count": shown(month["n"]),
+                "percent": ""
+                if month["percent_high_or_referral"] is None
+                else month["percent_high_or_referral"],
             }
         )
     return rows

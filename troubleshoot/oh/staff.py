@@ -86,8 +86,9 @@ def trail(item: FollowUp) -> str:
     ]
     # A note is one line here, its line breaks shown as \n: it cannot forge a trail entry.
     lines += [
-        f"  {at:%Y-%m-%d %H:%M} {action}{': ' + visible(note) if note else ''}"
-        for at, action, note in item.trail
+        f"  {at:%Y-%m-%d %H:%M} {action} by {visible(actor) if actor else '(not recorded)'}"
+        f"{': ' + visible(note) if note else ''}"
+        for at, action, note, actor in item.trail
     ]
     return "\n".join(lines) + "\n"
 

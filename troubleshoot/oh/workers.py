@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from troubleshoot.assess import UNSURE_WORDS, normalize_answers
+from troubleshoot.assess import UNSURE_WORDS, normalize_answers, public_answers
 from troubleshoot.errors import RecordRefusedError, StoreError, TroubleshootError
 from troubleshoot.oh.batch_input import META, Mapping, Row
 from troubleshoot.text import label_problem
@@ -126,7 +126,9 @@ def _evaluate(row: Row, mapping: Mapping, origin: str) -> _Evaluated | Outcome:
     settings: Settings = _WORKER["settings"]
     try:
         raw, meta = translate(row.raw, mapping, kb)
-        answers = normalize_answers(raw, kb, f"{origin} row {row.number}")
+        # No one sees a batch row's report: the private answers have nothing to shape, and
+        # are never stored, counted or written to --out.
+        answers = public_answers(kb, normalize_answers(raw, kb, f"{origin} row {row.number}"))
         result = assess(
             kb,
             answers,

@@ -7,6 +7,7 @@ missing value is an error rather than a blank. Template context (all formats):
   docs/result-schema.json), live or stored
 - `stored`: None, or where the assessment is stored (`{"id": ...}`): the report then says the
   OH team has been told
+- `storage_note`: None, or the report's last line: whether and where it was stored
 - `plain`: true for the plain-text layout of report.md
 - filter `region_name`: body-region id -> its name; `regions`: id -> name (for the body map)
 - filter `md`: free text (a department, a filter value) escaped for Markdown, so it shows
@@ -71,6 +72,7 @@ def render(
     kb: KnowledgeBase,
     fmt: str,
     stored: dict[str, Any] | None = None,
+    storage_note: str | None = None,
 ) -> str:
     """The report as text in one of FORMATS ("terminal" gives the Markdown source). A stored
     result (its JSON document as a dict) renders exactly like the live one; `stored` says where
@@ -84,7 +86,7 @@ def render(
 
     try:
         template = environment(kb).get_template(TEMPLATES[fmt])
-        return _tidy(template.render(r=data, stored=stored))
+        return _tidy(template.render(r=data, stored=stored, storage_note=storage_note))
     except jinja2.TemplateError as error:
         raise ReportError(f"report template {TEMPLATES[fmt]}: {error}") from error
 
@@ -109,11 +111,12 @@ def document(
     kb: KnowledgeBase,
     fmt: str,
     stored: dict[str, Any] | None = None,
+    storage_note: str | None = None,
 ) -> str | bytes:
     """The employee report in any format, PDF included (as bytes)."""
     if fmt == "pdf":
-        return to_pdf(render(result, kb, "html", stored))
-    return render(result, kb, "md" if fmt == "terminal" else fmt, stored)
+        return to_pdf(render(result, kb, "html", stored, storage_note))
+    return render(result, kb, "md" if fmt == "terminal" else fmt, stored, storage_note)
 
 
 def _tidy(text: str) -> str:

@@ -1,19 +1,32 @@
 """Stored assessments, follow-ups and their audit trail. The only package that talks SQL.
 
-- `schema`: the tables, the compact summary, the query filters and the ordered migrations;
+- `schema`: the tables, the compact summary and the query filters;
+- `migrations`: the ordered migrations that build the schema;
 - `connection`: opening the database and turning its errors into StoreErrors;
-- `database`: the Store (open, save, list, follow up, purge);
-- `summaries`: what the cohort report reads, and the counts the database makes of it.
+- `database`: the Store (open, save, list, follow up);
+- `purge`: deleting so that it is gone, with the purge log;
+- `settings`: the organisation's settings, kept in the database;
+- `counts`: what the cohort report counts (people), counted by the database.
 
 May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
 `troubleshoot.conditions`. Nothing else of the package.
 """
 
 from troubleshoot.store.connection import APP_NAME, default_url
+from troubleshoot.store.counts import (
+    CohortQuery,
+    GroupCount,
+    MonthCount,
+    QueueCount,
+    Tally,
+    ValueCount,
+)
 from troubleshoot.store.database import FollowUp, Store, Stored
+from troubleshoot.store.migrations import MIGRATIONS
+from troubleshoot.store.purge import Purged, PurgeRule
 from troubleshoot.store.schema import (
+    COHORT_TABLES,
     MAX_LABEL,
-    MIGRATIONS,
     Filters,
     flatten_summary,
     metadata,
@@ -21,35 +34,36 @@ from troubleshoot.store.schema import (
     summary_of,
     utc_now,
 )
-from troubleshoot.store.summaries import (
-    GroupCount,
-    MonthCount,
-    Summaries,
-    Summary,
-    Tally,
-    ValueCount,
-    tally_of,
-)
+from troubleshoot.store.settings import SETTINGS, STORAGE, Setting, Value, months
+from troubleshoot.store.settings import resolve as resolve_settings
 
 __all__ = [
     "APP_NAME",
+    "COHORT_TABLES",
     "MAX_LABEL",
     "MIGRATIONS",
+    "SETTINGS",
+    "STORAGE",
+    "CohortQuery",
     "Filters",
     "FollowUp",
     "GroupCount",
     "MonthCount",
+    "PurgeRule",
+    "Purged",
+    "QueueCount",
+    "Setting",
     "Store",
     "Stored",
-    "Summaries",
-    "Summary",
     "Tally",
+    "Value",
     "ValueCount",
     "default_url",
     "flatten_summary",
     "metadata",
+    "months",
+    "resolve_settings",
     "schema_migrations",
     "summary_of",
-    "tally_of",
     "utc_now",
 ]

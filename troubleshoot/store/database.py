@@ -24,22 +24,27 @@ from troubleshoot.store.connection import (
     default_url,
     writable,
 )
+from troubleshoot.store.counts import CohortQuery, Tally, months_stored, tally
+from troubleshoot.store.migrations import MIGRATIONS
+from troubleshoot.store.purge import Purging
 from troubleshoot.store.schema import (
-    MIGRATIONS,
     NO_FILTERS,
     Filters,
     assessments,
     audit,
+    cohort_entries,
     filtered,
     flatten_summary,
     followups,
     imports,
+    people,
     schema_migrations,
+    settings,
     summary_of,
     summary_values,
     utc_now,
 )
-from troubleshoot.store.summaries import Summaries
+from troubleshoot.store.settings import Value, checked, resolve
 from troubleshoot.text import label_problem, quoted
 
 
@@ -69,10 +74,11 @@ class FollowUp:
     closed_at: datetime | None
     department: str | None = None
     respondent: str | None = None
-    trail: tuple[tuple[datetime, str, str], ...] = field(default=())
+    # (when, action, note, who acted: None for entries made before who acted was kept)
+    trail: tuple[tuple[datetime, str, str, str | None], ...] = field(default=())
 
 
-class Store:
+class Store(Purging):
     """Assessments and follow-ups in one database; open with `Store.open(url)`."""
 
     def __init__(self, engine: Engine) -> None:
@@ -101,7 +107,7 @@ class Store:
                     f"the database {shown} cannot be written and needs an upgrade (schema "
                     f"{version} -> {latest}): open it once where it can be written"
                 )
-            if migrate and not read_only:
+            if migrate and not read_only and version < latest:
                 store.migrate()
         except StoreError:
             engine.dispose()
@@ -249,23 +255,30 @@ class Store:
             for row in conn.execution_options(yield_per=500).execute(query):
                 yield _stored(row)
 
-    def iterate_summaries(self, filters: Filters = NO_FILTERS) -> Summaries:
-        """What the cohort report needs of each matching assessment, without the full result:
-        iterate it for the summaries, or have the database count them (`tally()`)."""
-        return Summaries(self._connect, filters)
+    # -- the cohort report (reads only what a reporting role may be granted) -------------------
+    def cohort_tally(self, query: CohortQuery) -> Tally:
+        return tally(self._connect, query)
 
-    def purge(self, before: datetime) -> int:
-        """Delete assessments (and their follow-ups and audit) created before `before`."""
+    def months_stored(self) -> tuple[str | None, str | None]:
+        return months_stored(self._connect)
+
+    # -- organisation settings ------------------------------------------------------------------
+    def settings(self) -> dict[str, Value]:
+        """Every setting's value for this run, and where it comes from."""
+        with self._connect() as conn:
+            stored = {row.key: row.value for row in conn.execute(sa.select(settings))}
+        return resolve(stored)
+
+    def set_setting(self, name: str, value: str, actor: str) -> Value:
+        kept = checked(name, value)
         with self._begin() as conn:
-            ids = sa.select(assessments.c.id).where(assessments.c.created_at < before)
-            followup_ids = sa.select(followups.c.id).where(followups.c.assessment_id.in_(ids))
-            conn.execute(audit.delete().where(audit.c.followup_id.in_(followup_ids)))
-            conn.execute(followups.delete().where(followups.c.assessment_id.in_(ids)))
-            conn.execute(summary_values.delete().where(summary_values.c.assessment_id.in_(ids)))
-            return int(
-                conn.execute(assessments.delete().where(assessments.c.created_at < before)).rowcount
-                or 0
+            conn.execute(settings.delete().where(settings.c.key == name))
+            conn.execute(
+                settings.insert().values(
+                    key=name, value=kept, updated_at=utc_now(), updated_by=actor[:200]
+                )
             )
+        return self.settings()[name]
 
     # -- follow-ups -----------------------------------------------------------------------------
     def followups(
@@ -290,14 +303,16 @@ class Store:
             rows = conn.execute(query).all()
             # The trails of the same follow-ups, through a join (no huge IN list).
             trail_query = chosen(
-                sa.select(audit.c.followup_id, audit.c.at, audit.c.action, audit.c.note)
+                sa.select(
+                    audit.c.followup_id, audit.c.at, audit.c.action, audit.c.note, audit.c.actor
+                )
                 .join(followups, audit.c.followup_id == followups.c.id)
                 .order_by(audit.c.id)
             )
-            trails: dict[int, list[tuple[datetime, str, str]]] = {}
+            trails: dict[int, list[tuple[datetime, str, str, str | None]]] = {}
             for entry in conn.execute(trail_query):
                 trails.setdefault(entry.followup_id, []).append(
-                    (entry.at, entry.action, entry.note)
+                    (entry.at, entry.action, entry.note, entry.actor)
                 )
         return [
             FollowUp(
@@ -315,18 +330,9 @@ class Store:
             for r in rows
         ]
 
-    def open_followup_kinds(self) -> list[tuple[str, int]]:
-        """(kind, assessment id) of every open follow-up: all the cohort report needs."""
-        query = (
-            sa.select(followups.c.kind, followups.c.assessment_id)
-            .where(followups.c.status == "open")
-            .distinct()
-        )
-        with self._connect() as conn:
-            return [(kind, assessment) for kind, assessment in conn.execute(query)]
-
-    def record(self, followup_id: int, action: str, note: str) -> FollowUp:
-        """Append to a follow-up's audit trail; `close` and `reopen` also change its status."""
+    def record(self, followup_id: int, action: str, note: str, actor: str) -> FollowUp:
+        """Append to a follow-up's audit trail, saying who acted; `close` and `reopen` also
+        change its status."""
         if action not in ("note", "close", "reopen"):
             raise StoreError(f"unknown follow-up action {action!r}")
         if not _valid_id(followup_id):
@@ -355,6 +361,7 @@ class Store:
                     at=now,
                     action={"close": "closed", "reopen": "reopened"}.get(action, action),
                     note=note,
+                    actor=actor[:200],
                 )
             )
         return next(f for f in self.followups(status=None) if f.id == followup_id)
@@ -415,6 +422,16 @@ def _insert(conn: Connection, record: dict[str, Any]) -> int:
         )
     ).inserted_primary_key[0]  # type: ignore[index]
     department = record.get("department")
+    respondent = record.get("respondent")
+    conn.execute(
+        cohort_entries.insert().values(
+            assessment_id=assessment_id,
+            person_id=_person(conn, respondent) if respondent else None,
+            month=f"{now:%Y-%m}",
+            department=department,
+            risk_level=result["risk"]["level"],
+        )
+    )
     flat = [
         {"assessment_id": assessment_id, "field": f, "value": v, "department": department}
         for f, v in flatten_summary(summary)
@@ -428,9 +445,22 @@ def _insert(conn: Connection, record: dict[str, Any]) -> int:
             )
         ).inserted_primary_key[0]  # type: ignore[index]
         conn.execute(
-            audit.insert().values(followup_id=followup_id, at=now, action="opened", note="")
+            audit.insert().values(
+                followup_id=followup_id, at=now, action="opened", note="", actor="troubleshoot"
+            )
         )
     return int(assessment_id)
+
+
+def _person(conn: Connection, respondent: str) -> int:
+    """The surrogate number of a respondent (made the first time): the cohort counts people by
+    it without ever reading who they are."""
+    found = conn.scalar(sa.select(people.c.id).where(people.c.respondent == respondent))
+    if found is not None:
+        return int(found)
+    return int(
+        conn.execute(people.insert().values(respondent=respondent)).inserted_primary_key[0]  # type: ignore[index]
+    )
 
 
 def _followups_for(result: dict[str, Any]) -> list[tuple[str, str]]:

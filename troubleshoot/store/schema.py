@@ -1,16 +1,13 @@
-"""The tables, what a compact summary row holds, the query filters, and the ordered migrations
-that create and change the schema (each recorded in schema_migrations)."""
+"""The tables as they are now, what a compact summary row holds and the query filters (the
+migrations that build them are in `migrations`)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from troubleshoot.text import LABEL_LIMIT
 
@@ -61,7 +58,7 @@ followups = sa.Table(
 )
 summary_values = sa.Table(
     # Added by migration 4: each summary flattened to rows, so the database does the cohort's
-    # counting (see Summaries.tally) without decoding 100k JSON summaries in Python.
+    # counting (see counts.tally) without decoding 100k JSON summaries in Python.
     "summary_values",
     metadata,
     sa.Column(
@@ -113,6 +110,68 @@ audit = sa.Table(
     sa.Column("at", sa.DateTime, nullable=False),
     sa.Column("action", sa.String(40), nullable=False),  # opened | note | closed | reopened
     sa.Column("note", sa.Text, nullable=False, default=""),
+    sa.Column("actor", sa.String(200)),  # who acted (migration 6); older entries: unknown
+)
+# Migration 6: privacy. Organisation settings; the people (respondents) apart from the figures
+# the cohort report reads, so that a reporting role can be granted those alone; a purge log.
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(400), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+)
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("respondent", sa.String(200), nullable=False, unique=True),
+)
+cohort_entries = sa.Table(
+    # What the cohort report reads of an assessment: a surrogate person number (never the
+    # respondent), the month, the department and the risk level.
+    "cohort_entries",
+    metadata,
+    sa.Column(
+        "assessment_id",
+        sa.Integer,
+        sa.ForeignKey("assessments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("person_id", sa.Integer, index=True),
+    sa.Column("month", sa.String(7), nullable=False),  # YYYY-MM
+    sa.Column("department", sa.String(200)),
+    sa.Column("risk_level", sa.String(40), nullable=False),
+    sa.Index("ix_cohort_entries_month", "month", "department"),
+)
+purge_log = sa.Table(
+    "purge_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("rule", sa.String(200), nullable=False),  # which rule, never whose data
+    sa.Column("assessments", sa.Integer, nullable=False),
+    sa.Column("followups", sa.Integer, nullable=False),
+)
+# A row here while a purge runs (inside its transaction) lets the audit trail lose whole cases.
+purging = sa.Table("purging", metadata, sa.Column("started", sa.DateTime, primary_key=True))
+# A view (made by migration 6, not by metadata): the open follow-up kinds, for the cohort.
+views = sa.MetaData()
+cohort_followups = sa.Table(
+    "cohort_followups",
+    views,
+    sa.Column("assessment_id", sa.Integer),
+    sa.Column("kind", sa.String(40)),
+)
+# What a reporting role needs to run `cohort`, and nothing more (see the README's GRANTs).
+COHORT_TABLES = (
+    "schema_migrations",
+    "settings",
+    "cohort_entries",
+    "summary_values",
+    "cohort_followups",
 )
 
 
@@ -168,133 +227,23 @@ def summary_of(answers: dict[str, Any], result: dict[str, Any]) -> dict[str, Any
 SUMMARY_LISTS = ("regions", "symptoms", "likely_causes", "failed_checks")
 
 
+STRESS_BANDS = (("low", 0, 3), ("moderate", 4, 6), ("high", 7, 10))
+
+
+def stress_band(value: Any) -> str | None:
+    """The cohort keeps a band, never the answer itself (none when not answered)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return next((name for name, low, high in STRESS_BANDS if low <= value <= high), None)
+    return None
+
+
 def flatten_summary(summary: dict[str, Any]) -> list[tuple[str, str]]:
-    """A summary as (field, value) rows: each entry of its lists once, and the stress level as
-    JSON (no row when it is not answered)."""
+    """A summary as (field, value) rows: each entry of its lists once, and the stress band (no
+    row when the stress level is not answered)."""
     flat = [(name, value) for name in SUMMARY_LISTS for value in dict.fromkeys(summary[name])]
-    if summary.get("stress_level") is not None:
-        flat.append(("stress_level", json.dumps(summary["stress_level"])))
+    if (band := stress_band(summary.get("stress_level"))) is not None:
+        flat.append(("stress_band", band))
     return flat
-
-
-def _migration_1(conn: Connection) -> None:
-    # Frozen: the version-1 tables as they were. Later changes are new migrations.
-    v1 = sa.MetaData()
-    sa.Table(
-        "assessments",
-        v1,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("created_at", sa.DateTime, nullable=False, index=True),
-        sa.Column("respondent", sa.String(200)),
-        sa.Column("department", sa.String(200), index=True),
-        sa.Column("answers", sa.Text, nullable=False),
-        sa.Column("result", sa.Text, nullable=False),
-        sa.Column("kb_version", sa.String(40), nullable=False),
-        sa.Column("tool_version", sa.String(40), nullable=False),
-        sa.Column("program", sa.String(40), nullable=False),
-        sa.Column("risk_level", sa.String(40), nullable=False, index=True),
-        sa.Column("red_flags", sa.Boolean, nullable=False),
-    )
-    v1.create_all(conn)
-    followups.create(conn, checkfirst=True)
-    audit.create(conn, checkfirst=True)
-
-
-def _migration_2(conn: Connection) -> None:
-    # A batch row's identity, so that importing the same file twice stores nothing twice.
-    conn.execute(sa.text("ALTER TABLE assessments ADD COLUMN source_key VARCHAR(64)"))
-    conn.execute(
-        sa.text("CREATE UNIQUE INDEX ix_assessments_source_key ON assessments (source_key)")
-    )
-
-
-def _migration_3(conn: Connection) -> None:
-    # A compact summary for the cohort report, filled in for the rows already stored.
-    conn.execute(sa.text("ALTER TABLE assessments ADD COLUMN summary TEXT"))
-    rows = conn.execute(sa.text("SELECT id, answers, result FROM assessments")).all()
-    for row in rows:
-        summary = summary_of(json.loads(row.answers), json.loads(row.result))
-        conn.execute(
-            sa.text("UPDATE assessments SET summary = :s WHERE id = :i"),
-            {"s": json.dumps(summary), "i": row.id},
-        )
-
-
-def _migration_4(conn: Connection) -> None:
-    # The summaries as rows and a covering index, so the database counts the cohort. Frozen
-    # like migration 1; the stub table only resolves the foreign key.
-    v4 = sa.MetaData()
-    sa.Table("assessments", v4, sa.Column("id", sa.Integer, primary_key=True))
-    values = sa.Table(
-        "summary_values",
-        v4,
-        sa.Column(
-            "assessment_id",
-            sa.Integer,
-            sa.ForeignKey("assessments.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-        sa.Column("field", sa.String(40), primary_key=True),
-        sa.Column("value", sa.String(200), primary_key=True),
-        sa.Column("department", sa.String(200)),
-        sqlite_with_rowid=False,
-    )
-    values.create(conn)
-    # Backfill a page at a time (keyset, not OFFSET), so memory stays flat on big databases.
-    page = sa.text(
-        "SELECT id, department, summary FROM assessments WHERE id > :last ORDER BY id LIMIT 1000"
-    )
-    last = 0
-    while rows := conn.execute(page, {"last": last}).all():
-        flat = [
-            {"assessment_id": row.id, "field": f, "value": v, "department": row.department}
-            for row in rows
-            for f, v in flatten_summary(json.loads(row.summary))
-        ]
-        if flat:
-            conn.execute(values.insert(), flat)
-        last = rows[-1].id
-    # Indexes after the backfill: building one at the end is faster than growing it row by row.
-    sa.Index(
-        "ix_summary_values_counts",
-        values.c.field,
-        values.c.value,
-        values.c.department,
-        values.c.assessment_id,
-    ).create(conn)
-    conn.execute(
-        sa.text(
-            "CREATE INDEX ix_assessments_cohort ON assessments (department, risk_level, created_at)"
-        )
-    )
-
-
-def _migration_5(conn: Connection) -> None:
-    # A record of each imported survey file (its fingerprint, how its rows were matched and
-    # what became of them). Frozen like migration 1.
-    v5 = sa.MetaData()
-    sa.Table(
-        "imports",
-        v5,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("at", sa.DateTime, nullable=False),
-        sa.Column("file_name", sa.String(200), nullable=False),
-        sa.Column("fingerprint", sa.String(64), nullable=False, index=True),
-        sa.Column("matched_by", sa.String(40), nullable=False),
-        sa.Column("rows_read", sa.Integer, nullable=False),
-        sa.Column("stored", sa.Integer, nullable=False),
-        sa.Column("already_stored", sa.Integer, nullable=False),
-        sa.Column("rejected", sa.Integer, nullable=False),
-    ).create(conn)
-
-
-MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
-    (1, "assessments, follow-ups and their audit trail", _migration_1),
-    (2, "source key of batch rows, unique", _migration_2),
-    (3, "compact summary for cohort reports", _migration_3),
-    (4, "summary values and an index, so the database counts cohort reports", _migration_4),
-    (5, "a record of each imported survey file", _migration_5),
-]
 
 
 def utc_now() -> datetime:
