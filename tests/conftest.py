@@ -75,12 +75,10 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database of each kind. PostgreSQL needs TROUBLESHOOT_TEST_PG_URL (.ci/postgres.sh
-    starts one); locally it is skipped without it, under CI it must be there."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
+@pytest.fixture
+def postgres_url() -> str:
+    """An empty PostgreSQL database. It needs TROUBLESHOOT_TEST_PG_URL (.ci/postgres.sh starts
+    one); locally the test is skipped without it, under CI it must be there."""
     url = os.environ.get("TROUBLESHOOT_TEST_PG_URL")
     if not url:
         if os.environ.get("CI"):
@@ -88,6 +86,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         pytest.skip("no PostgreSQL server (set TROUBLESHOOT_TEST_PG_URL; see .ci/postgres.sh)")
     _reset_postgres(url)
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind (PostgreSQL: see `postgres_url`)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(autouse=True)

@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 import os
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from troubleshoot.cli import app
+
+from ..conftest import NECK_PAIN_REPLIES
 
 
 def _draft() -> Path:
@@ -55,3 +59,51 @@ def test_a_broken_draft_is_a_clear_error(runner: CliRunner) -> None:
     _draft().write_text("{not json")
     result = runner.invoke(app, ["assess", "--resume"])
     assert result.exit_code == 2 and "the draft cannot be read" in result.stderr
+
+
+# The neck-pain walk up to and including the private mood question (stress 1, mood "none").
+UP_TO_MOOD = NECK_PAIN_REPLIES[: len(NECK_PAIN_REPLIES) - 5]
+
+
+def test_a_private_answer_is_never_kept_in_a_draft(runner: CliRunner) -> None:
+    first = runner.invoke(app, ["assess"], input="\n".join(UP_TO_MOOD) + "\n")
+    assert first.exit_code == 130
+    saved = json.loads(_draft().read_text())
+    assert saved["answers"]["stress_level"] == 1
+    assert "mood" not in saved["answers"]
+    assert "mood" not in {step[0] for step in saved["history"]}
+    # Resuming asks the private question again before going on.
+    second = runner.invoke(app, ["assess", "--resume", "-f", "md"], input="3\n1\n1\n7\n2\n\n")
+    assert second.exit_code == 0, second.output
+    resumed = second.stdout[second.stdout.index("Resuming") :]
+    assert "have you often felt any of these?" in resumed.split("[", 2)[1]
+
+
+def test_a_resume_says_whose_draft_it_is(runner: CliRunner) -> None:
+    runner.invoke(app, ["assess", "--respondent", "p-117"], input="y\n" + "n\n" * 3)
+    again = runner.invoke(app, ["assess"], input="q\n")
+    assert "There is a saved draft: 3 answer(s) for p-117, saved " in again.stdout
+    anonymous = _draft().read_text().replace('"respondent": "p-117"', '"respondent": null')
+    _draft().write_text(anonymous)
+    resumed = runner.invoke(app, ["assess", "--resume"], input="")
+    assert "Resuming the draft of 3 answer(s), saved " in resumed.stdout
+
+
+def test_an_old_draft_is_deleted_before_anything_else(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner.invoke(app, ["assess"], input="y\n" + "n\n" * 3)
+    saved = json.loads(_draft().read_text())
+    saved["saved_at"] = (datetime.now(UTC) - timedelta(hours=25)).isoformat(timespec="seconds")
+    _draft().write_text(json.dumps(saved))
+    result = runner.invoke(app, ["assess"], input="")
+    assert "was older than 24 hours, so it was deleted" in result.stdout
+    assert "There is a saved draft" not in result.stdout
+    # The organisation may keep drafts longer (or shorter).
+    runner.invoke(app, ["assess"], input="y\n" + "n\n" * 3)
+    saved = json.loads(_draft().read_text())
+    saved["saved_at"] = (datetime.now(UTC) - timedelta(hours=25)).isoformat(timespec="seconds")
+    _draft().write_text(json.dumps(saved))
+    monkeypatch.setenv("TROUBLESHOOT_DRAFT_HOURS", "48")
+    kept = runner.invoke(app, ["assess"], input="q\n")
+    assert "There is a saved draft" in kept.stdout

@@ -172,6 +172,21 @@ def test_a_lone_suppressed_figure_cannot_be_worked_out_from_the_total(kb, tmp_pa
     assert sorted(count for count, _ in stress.values() if count) == [10, 10]
 
 
+def test_a_lone_small_month_of_the_trend_cannot_be_worked_out(kb, tmp_path) -> None:
+    """10 people in March, 10 in April, 2 in May: May is hidden, and so is another month, or
+    the total minus the other months would show it."""
+    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
+    screen = {f.id: "no" for f in kb.signs}
+    months = [3] * 10 + [4] * 10 + [5] * 2
+    for n, month in enumerate(months):
+        answers = {**screen, "symptoms": ["none"]}
+        store.save(answers, assess(kb, answers).to_dict(), f"p{n}", "IT", datetime(2026, month, 2))
+    trend = cohorts.build(kb, store.cohort_tally(WHOLE), WHOLE, 5).trend
+    shown = {m["month"]: (m["n"], m["why"]) for m in trend}
+    assert shown["2026-05"] == (None, "small")
+    assert sum(1 for n, why in shown.values() if why == "protects") == 1
+
+
 def test_a_cohort_smaller_than_k_shows_the_period_only(kb, tmp_path) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
     _people(kb, store, 4, "Finance", ["neck_pain"], "f")

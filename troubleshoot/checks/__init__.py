@@ -1,6 +1,7 @@
 """Proofs and views of the knowledge base that run or read the engine: `reachability` (`rules
-check` proves every conclusion and risk level can be reached) and `catalog` (`rules list`,
-`questions` and the answers template).
+check` proves every conclusion and risk level can be reached), `safety` (warning signs asked
+and told as they must be), `privacy` (no private answer reaches a staff-facing field) and
+`catalog` (`rules list`, `questions` and the answers template).
 
 May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
 `troubleshoot.conditions`, `troubleshoot.rosa`, `troubleshoot.kb`, `troubleshoot.engine`,

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from troubleshoot.assess import assess, engine_for
+from troubleshoot.checks.privacy import privacy_problems
 from troubleshoot.checks.safety import safety_problems
 from troubleshoot.checks.witness import Answers, Conflict, Witness, merge
 from troubleshoot.conditions import AnswerMissing, AnswerTest, Condition, FactTest
@@ -128,6 +129,7 @@ def check_reachability(kb: KnowledgeBase) -> list[str]:
         + _unreachable_risk_levels(kb, witness)
         + _unused_questions(kb)
         + safety_problems(kb, witness)
+        + privacy_problems(kb, witness)
     )
 
 

@@ -101,6 +101,7 @@ def assess(
     from troubleshoot.interview import ASK, STORE, storage_note
     from troubleshoot.kb import load_knowledge_base
     from troubleshoot.report import FORMATS, document
+    from troubleshoot.store import location
 
     session = None
     try:
@@ -161,7 +162,8 @@ def assess(
             # The answers are safe once stored (or not wanted); until then the draft stays.
             session.not_stored() if failure else session.stored()
             session = None
-        note = storage_note(stored, privacy, consent, str(failure) if failure else "")
+        where = location(db) if stored is not None else ""
+        note = storage_note(stored, privacy, consent, str(failure) if failure else "", where)
         shown = {"id": stored} if stored is not None else None
         emit(document(person, kb, chosen, shown, note), chosen, output)
         if failure is not None:

@@ -46,6 +46,27 @@ def followup_list(
         fail(error)
 
 
+@followup_app.command("show")
+def followup_show(
+    followup_id: Annotated[
+        int, typer.Argument(metavar="ID", parser=record_id, help="Follow-up id.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Show one follow-up with its whole audit trail (who did what, and when)."""
+    from troubleshoot.errors import NotFoundError
+    from troubleshoot.oh.staff import trail
+    from troubleshoot.store import Store
+
+    try:
+        found = Store.open(db, read=True).followups(status=None, followup_id=followup_id)
+        if not found:
+            raise NotFoundError(f"no follow-up with id {followup_id}")
+        typer.echo(trail(found[0]), nl=False)
+    except TroubleshootError as error:
+        fail(error)
+
+
 def _record(followup_id: int, action: str, note: str, db: str | None, by: str | None) -> None:
     from troubleshoot.oh.staff import trail
     from troubleshoot.store import Store

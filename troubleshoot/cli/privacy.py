@@ -86,6 +86,9 @@ def purge(
         bool, typer.Option("--vacuum", help="Also rebuild the database file without free pages.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    show_log: Annotated[
+        bool, typer.Option("--log", help="Show the purge log (deletes nothing).")
+    ] = False,
     db: DbOption = None,
     by: ByOption = None,
 ) -> None:
@@ -97,6 +100,16 @@ def purge(
         given = [x for x in (before, older_than, respondent) if x is not None] + (
             [True] if retention else []
         )
+        if show_log:
+            if given:
+                raise OptionError("purge --log only shows the log: give no rule with it")
+            typer.echo(_log_lines(Store.open(db, read=True).purge_log()), nl=False)
+            return
+        if vacuum and not given:
+            done = Store.open(db).compact()
+            _log_not_cleared(done.log_cleared)
+            typer.echo("Rebuilt the database file; its write-ahead log is empty.")
+            return
         if len(given) != 1:
             raise OptionError(
                 "purge: give one of --before DATE, --older-than PERIOD, --retention or "
@@ -130,16 +143,32 @@ def purge(
             + (", and rebuilt the database file" if done.vacuumed else "")
             + "."
         )
-        if not done.log_cleared:
-            typer.echo(
-                "Another program has the database open, so its write-ahead log could not be "
-                "cleared yet: the deleted rows may stay in it until that program closes. Run "
-                "`troubleshoot purge --vacuum` again then.",
-                err=True,
-            )
-            raise typer.Exit(4)
+        _log_not_cleared(done.log_cleared)
     except TroubleshootError as error:
         fail(error)
+
+
+def _log_not_cleared(cleared: bool) -> None:
+    if not cleared:
+        typer.echo(
+            "Another program is reading the database, so its write-ahead log could not be "
+            "cleared yet: the deleted rows may stay in it until that program closes. Run "
+            "`troubleshoot purge --vacuum` then.",
+            err=True,
+        )
+        raise typer.Exit(4)
+
+
+def _log_lines(log: list[tuple[datetime, str, str, int, int]]) -> str:
+    from troubleshoot.text import visible
+
+    if not log:
+        return "No purge yet.\n"
+    return "".join(
+        f"{at:%Y-%m-%d %H:%M} UTC  by {visible(who)}: {visible(rule)}; "
+        f"{count} assessment(s), {cases} follow-up(s)\n"
+        for at, who, rule, count, cases in log
+    )
 
 
 def _months_back(now: datetime, count: int) -> datetime:

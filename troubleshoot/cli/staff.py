@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,10 @@ from troubleshoot.cli.common import (
     record_id,
 )
 from troubleshoot.errors import TroubleshootError
+from troubleshoot.text import visible
+
+if TYPE_CHECKING:
+    from troubleshoot.store import FollowUp
 
 Since = Annotated[
     datetime | None,
@@ -129,6 +133,11 @@ def show(
                 f"Assessment {assessment_id}: knowledge base {stored.kb_version} -> {kb.version}"
             )
             typer.echo("\n".join(changes) if changes else "No change in any conclusion.")
+            if any(q.private or q.private_choices for q in kb.questions):
+                typer.echo(
+                    "Answers marked private are never stored, so what they led to in the "
+                    "person's own report cannot be re-checked here."
+                )
             return
         emit(document(stored.result, kb, chosen, {"id": stored.id}), chosen, output)
     except TroubleshootError as error:
@@ -184,9 +193,24 @@ def compare(
 
 @app.command(rich_help_panel=STAFF)
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "csv",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv or jsonl (one flat row per assessment), or json (everything stored, "
+            "follow-ups and trails included: with --respondent, a person's request to see "
+            "their data).",
+        ),
+    ] = "csv",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
+    ] = None,
+    respondent: Annotated[
+        str | None,
+        typer.Option(
+            "--respondent", help="Only this respondent's assessments.", show_default=False
+        ),
     ] = None,
     since: Since = None,
     until: Until = None,
@@ -195,20 +219,36 @@ def export(
     red_flags: RedFlags = False,
     db: DbOption = None,
 ) -> None:
-    """Export stored assessments, one flat row each (answers and conclusions)."""
+    """Export stored assessments: flat rows (answers and conclusions), or everything in JSON.
+
+    Answers marked private are never stored, so no export holds them."""
     from troubleshoot.files import write_file
+    from troubleshoot.oh.access import personal_json, personal_record
     from troubleshoot.oh.staff import export as export_rows
-    from troubleshoot.store import Store
+    from troubleshoot.store import Filters, Store, utc_now
 
     try:
-        fmt = choose_format(fmt, output, "csv", ("csv", "jsonl"))
+        fmt = choose_format(fmt, output, "csv", ("csv", "jsonl", "json"))
         store = Store.open(db, read=True)
-        text = export_rows(store.iterate(_filters(since, until, department, risk, red_flags)), fmt)  # type: ignore[arg-type]
+        filters = Filters(since, until, department, risk, red_flags, respondent)
+        if fmt == "json":
+            found = store.find(filters)
+            ids = {s.id for s in found}
+            cases: dict[int, list[FollowUp]] = {}
+            for item in store.followups(status=None, respondent=respondent):
+                if item.assessment_id in ids:
+                    cases.setdefault(item.assessment_id, []).append(item)
+            figures = store.group_figures(sorted(ids))
+            text = personal_json(personal_record(respondent, found, cases, figures, utc_now()))
+            if respondent is not None and not found:
+                typer.echo(f"Nothing is stored about respondent {visible(respondent)}.", err=True)
+        else:
+            text = export_rows(store.iterate(filters), fmt)
         if output is None:
             typer.echo(text, nl=False)
         else:
             write_file(text, output)
-            typer.echo(f"Exported to {output}", err=True)
+            typer.echo(f"Exported to {visible(str(output))}", err=True)
     except TroubleshootError as error:
         fail(error)
 

@@ -60,10 +60,13 @@ CONSENT_QUESTION = (
 )
 
 
-def storage_note(stored_id: int | None, privacy: Privacy, consent: bool | None, failed: str) -> str:
+def storage_note(
+    stored_id: int | None, privacy: Privacy, consent: bool | None, failed: str, where: str = ""
+) -> str:
     """The report's last line: whether and where it was stored."""
     if stored_id is not None:
-        return f"Stored for your occupational-health team as assessment {stored_id}."
+        place = f" (in {where})" if where else ""
+        return f"Stored for your occupational-health team as assessment {stored_id}{place}."
     if failed:
         return f"Not stored: {failed}."
     if privacy.mode == OFF:

@@ -18,6 +18,7 @@ from troubleshoot.interview import draft
 from troubleshoot.interview.notice import ASK, CONSENT_QUESTION, Privacy, notice
 from troubleshoot.interview.questionnaire import Interview, stop_message
 from troubleshoot.kb import KnowledgeBase
+from troubleshoot.text import visible
 
 Ask = Callable[[str], str]
 Say = Callable[[str], None]
@@ -192,7 +193,7 @@ class InterviewSession:
 
 
 def _described(found: draft.Draft) -> str:
-    who = f" for {found.respondent}" if found.respondent else ""
-    where = f" ({found.department})" if found.department else ""
+    who = f" for {visible(found.respondent)}" if found.respondent else ""
+    where = f" ({visible(found.department)})" if found.department else ""
     state = "complete, not yet stored" if found.complete else f"{len(found.history)} answer(s)"
     return f"{state}{who}{where}, saved {found.saved_at:%Y-%m-%d %H:%M} UTC"

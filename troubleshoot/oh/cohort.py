@@ -248,13 +248,15 @@ def _trend(tally: Tally, k: int, department: str | None) -> list[dict[str, Any]]
         people[count.month] += count.n
         high[count.month] += count.n if count.risk_level in ("high", "referral", "urgent") else 0
     rows = []
+    sizes = partition(dict(people), k)  # the months add up (nearly) to the whole
     for month in sorted(people):
-        size = publish(people[month], k)
+        size = sizes[month]
         shown = publish(high[month], k) if size.value is not None else Figure(None, size.why)
         rows.append(
             {
                 "month": month,
                 "n": size.value,
+                "why": size.why,
                 "high_or_referral": shown.value,
                 "percent_high_or_referral": percent(shown.value, size.value),
             }

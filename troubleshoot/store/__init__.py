@@ -4,6 +4,7 @@
 - `migrations`: the ordered migrations that build the schema;
 - `connection`: opening the database and turning its errors into StoreErrors;
 - `database`: the Store (open, save, list, follow up);
+- `personal`: the figures kept of one person's assessments, for their request to see them;
 - `purge`: deleting so that it is gone, with the purge log;
 - `settings`: the organisation's settings, kept in the database;
 - `counts`: what the cohort report counts (people), counted by the database.
@@ -12,7 +13,7 @@ May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
 `troubleshoot.conditions`. Nothing else of the package.
 """
 
-from troubleshoot.store.connection import APP_NAME, default_url
+from troubleshoot.store.connection import APP_NAME, default_url, location
 from troubleshoot.store.counts import (
     CohortQuery,
     GroupCount,
@@ -60,6 +61,7 @@ __all__ = [
     "ValueCount",
     "default_url",
     "flatten_summary",
+    "location",
     "metadata",
     "months",
     "resolve_settings",

@@ -27,6 +27,19 @@ def default_url() -> str:
     return f"sqlite:///{Path(user_data_dir(APP_NAME)) / 'assessments.db'}"
 
 
+def location(url: str | None = None) -> str:
+    """Where the database is, as a person may be told: an SQLite file's path, or the
+    database and host of a server (never a user name or password)."""
+    try:
+        parsed = sa.make_url(url or default_url())
+    except (sa.exc.ArgumentError, ValueError):
+        return "the database"
+    if parsed.get_backend_name() == "sqlite":
+        return visible(parsed.database or "memory")
+    host = f" on {visible(parsed.host)}" if parsed.host else ""
+    return f"the {parsed.get_backend_name()} database {visible(parsed.database or '')}{host}"
+
+
 def create_engine(url: str, read_only: bool = False) -> tuple[Engine, str]:
     """An engine for the URL (SQLite files created private, with WAL and a busy timeout), and
     the URL as it may be shown (no password). `read_only` opens an SQLite file that cannot be

@@ -26,6 +26,7 @@ from troubleshoot.store.connection import (
 )
 from troubleshoot.store.counts import CohortQuery, Tally, months_stored, tally
 from troubleshoot.store.migrations import MIGRATIONS
+from troubleshoot.store.personal import PersonalData
 from troubleshoot.store.purge import Purging
 from troubleshoot.store.schema import (
     NO_FILTERS,
@@ -78,7 +79,7 @@ class FollowUp:
     trail: tuple[tuple[datetime, str, str, str | None], ...] = field(default=())
 
 
-class Store(Purging):
+class Store(Purging, PersonalData):
     """Assessments and follow-ups in one database; open with `Store.open(url)`."""
 
     def __init__(self, engine: Engine) -> None:
@@ -282,9 +283,13 @@ class Store(Purging):
 
     # -- follow-ups -----------------------------------------------------------------------------
     def followups(
-        self, status: str | None = "open", assessment_id: int | None = None
+        self,
+        status: str | None = "open",
+        assessment_id: int | None = None,
+        respondent: str | None = None,
+        followup_id: int | None = None,
     ) -> list[FollowUp]:
-        if assessment_id is not None and not _valid_id(assessment_id):
+        if any(i is not None and not _valid_id(i) for i in (assessment_id, followup_id)):
             return []
 
         def chosen(query: Any) -> Any:
@@ -292,6 +297,11 @@ class Store(Purging):
                 query = query.where(followups.c.status == status)
             if assessment_id is not None:
                 query = query.where(followups.c.assessment_id == assessment_id)
+            if followup_id is not None:
+                query = query.where(followups.c.id == followup_id)
+            if respondent is not None:
+                mine = sa.select(assessments.c.id).where(assessments.c.respondent == respondent)
+                query = query.where(followups.c.assessment_id.in_(mine))
             return query
 
         query = chosen(

@@ -111,6 +111,12 @@ class Purging:
         cleared, vacuumed = self._clear_sqlite(vacuum)
         return Purged(count, followup_count, cleared, vacuumed)
 
+    def compact(self) -> Purged:
+        """Deletes nothing: folds the write-ahead log back and rebuilds the file (SQLite), or
+        vacuums the tables (PostgreSQL), e.g. after a purge another program held up."""
+        cleared, vacuumed = self._clear_sqlite(vacuum=True)
+        return Purged(0, 0, cleared, vacuumed)
+
     def purge_log(self) -> list[tuple[datetime, str, str, int, int]]:
         with self._connect() as conn:
             rows = conn.execute(sa.select(purge_log).order_by(purge_log.c.id))
@@ -133,5 +139,7 @@ class Purging:
             auto = raw.execution_options(isolation_level="AUTOCOMMIT")
             if vacuum:
                 auto.exec_driver_sql("VACUUM")
+            # A reader mid-read holds the log: say so after a few seconds, not the full wait.
+            auto.exec_driver_sql("PRAGMA busy_timeout = 3000")
             busy, _, _ = auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
         return not busy, vacuum
