@@ -261,13 +261,18 @@ def test_every_change_says_who_made_it(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _store_three(runner, tmp_path)
-    case = Store.open().followups()[0].id
+    case = Store.open().cases()[0].id
     by_flag = runner.invoke(
         app, ["followup", "note", str(case), "--note", "Called", "--by", "nurse.jones"]
     )
     assert by_flag.exit_code == 0, by_flag.output
     monkeypatch.setenv("TROUBLESHOOT_USER", "dr.smith")
-    assert runner.invoke(app, ["followup", "close", str(case), "--note", "Seen GP"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["followup", "close", str(case), "--note", "Seen GP", "--outcome", "no_action"]
+        ).exit_code
+        == 0
+    )
     monkeypatch.delenv("TROUBLESHOOT_USER")
     monkeypatch.setenv("USER", "os.user")
     monkeypatch.setenv("LOGNAME", "os.user")
@@ -281,7 +286,7 @@ def test_every_change_says_who_made_it(
 
 def test_a_person_can_have_everything_stored_about_them(runner: CliRunner, tmp_path) -> None:
     _store_three(runner, tmp_path)
-    case = Store.open().followups()[0].id
+    case = Store.open().cases()[0].id
     runner.invoke(app, ["followup", "note", str(case), "--note", "Phoned", "--by", "nurse.jones"])
     out = tmp_path / "alice.json"
     result = runner.invoke(app, ["export", "--respondent", "alice", "-f", "json", "-o", str(out)])
@@ -296,10 +301,16 @@ def test_a_person_can_have_everything_stored_about_them(runner: CliRunner, tmp_p
     assert first["result"]["program"] == "referral"
     assert assessments[1]["answers"]["symptoms"] == ["neck_pain"]
     trail = first["followups"][0]["trail"]
-    assert [(t["action"], t["by"], t["note"]) for t in trail] == [
-        ("opened", "troubleshoot", ""),
-        ("note", "nurse.jones", "Phoned"),
+    assert [(t["action"], t["by"]) for t in trail] == [
+        ("opened", "troubleshoot"),
+        ("resolved", "troubleshoot"),  # the second assessment no longer showed it
     ]
+    (whole,) = data["cases"]
+    assert [(t["action"], t["by"], t["note"]) for t in whole["trail"]][-1] == (
+        "note",
+        "nurse.jones",
+        "Phoned",
+    )
     assert first["group_report_figures"]["risk_level"] == "referral"
     assert "bob" not in out.read_text()
     nobody = runner.invoke(app, ["export", "--respondent", "carol", "-f", "json"])

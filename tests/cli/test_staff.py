@@ -137,12 +137,17 @@ def test_follow_up_with_audit_trail(runner, tmp_path) -> None:
     flagged = {"red_flags": ["cancer_or_weight_loss"], "warning_signs": []}
     saved = _assess(runner, tmp_path, flagged)
     listed = runner.invoke(app, ["followup", "list"])
-    assert "referral" in listed.stdout and "cancer_or_weight_loss" in listed.stdout
+    assert "referral" in listed.stdout and "history of cancer" in listed.stdout
+    assert "cancer_or_weight_loss" not in listed.stdout  # words, never ids
     no_note = runner.invoke(app, ["followup", "close", "1", "--note", " "])
-    assert no_note.exit_code == 2 and "audit trail needs it" in no_note.stderr
+    assert no_note.exit_code == 2 and "the trail needs it" in no_note.stderr
+    no_outcome = runner.invoke(app, ["followup", "close", "1", "--note", "GP cleared"])
+    assert no_outcome.exit_code == 2 and "--outcome" in no_outcome.stderr
     closed = runner.invoke(
-        app, ["followup", "close", "1", "--note", "GP cleared", "--by", "nurse-7"]
-    )
+        app,
+        ["followup", "close", "1", "--note", "GP cleared", "--outcome", "referred_to_doctor",
+         "--by", "nurse-7"],
+    )  # fmt: skip
     assert closed.exit_code == 0 and "closed by nurse-7: GP cleared" in closed.stdout
     assert "No follow-ups match." in runner.invoke(app, ["followup", "list"]).stdout
     trail = runner.invoke(app, ["followup", "list", "--all", "--trail", "--assessment", str(saved)])

@@ -22,7 +22,7 @@ def _fill(store: Store, kb: KnowledgeBase, clear_screen: dict[str, str]) -> None
     plain = {**clear_screen, "symptoms": ["neck_pain"]}
     for who, answers in (("zebedee.quux", flagged), ("zebedee.quux", plain), ("kept", plain)):
         store.save(answers, assess(kb, answers).to_dict(), who, "Finance")
-    mine = store.followups(respondent="zebedee.quux")[0]
+    mine = store.followups(status=None, respondent="zebedee.quux")[0]
     store.record(mine.id, "note", NOTE, "nurse A")
 
 
@@ -37,7 +37,7 @@ def test_a_request_to_be_forgotten_takes_every_row_about_the_person(
     store = Store.open(database_url)
     _fill(store, kb, clear_screen)
     before = {t: _rows(store, t) for t in ("audit", "followups", "summary_values")}
-    assert store.purge_count(FORGET) == (2, len(store.followups(respondent="zebedee.quux")))
+    assert store.purge_count(FORGET) == (2, len(store.followups(None, respondent="zebedee.quux")))
     done = store.purge(FORGET, "dpo")
     assert done.assessments == 2
     assert [s.respondent for s in store.find()] == ["kept"]

@@ -239,7 +239,10 @@ def export(
                 if item.assessment_id in ids:
                     cases.setdefault(item.assessment_id, []).append(item)
             figures = store.group_figures(sorted(ids))
-            text = personal_json(personal_record(respondent, found, cases, figures, utc_now()))
+            whole = [c for c in store.cases(respondent=respondent) if c.assessment_id in ids]
+            text = personal_json(
+                personal_record(respondent, found, cases, figures, utc_now(), whole)
+            )
             if respondent is not None and not found:
                 typer.echo(f"Nothing is stored about respondent {visible(respondent)}.", err=True)
         else:

@@ -9,13 +9,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from troubleshoot.store import FollowUp, Stored
+from troubleshoot.store import Case, FollowUp, Stored
 
 ABOUT = (
     "Everything the occupational-health store holds about this person: each assessment with "
     "its answers and conclusions, the follow-up items it opened with their trail (who did what "
-    "and when), and the figures kept of it for group reports (which count people, never name "
-    "them). Answers marked private were never stored, so they are not here."
+    "and when), the figures kept of it for group reports (which count people, never name "
+    "them), their cases with the case trail, their roster entry and reassessment triggers. "
+    "Answers marked private were never stored, so they are not here."
 )
 
 MANY = (
@@ -63,18 +64,42 @@ def _assessment(
     }
 
 
+def _whole_case(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "latest_assessment": case.assessment_id,
+        "workstation": case.workstation,
+        "status": case.status,
+        "outcome": case.outcome,
+        "assignee": case.assignee,
+        "due": case.due.isoformat() if case.due else None,
+        "told": case.told,
+        "opened_at": _when(case.opened_at),
+        "closed_at": _when(case.closed_at),
+        "items": [item.id for item in case.items],
+        "trail": [
+            {"at": _when(at), "action": action, "by": actor, "note": note}
+            for at, action, note, actor in case.trail
+        ],
+    }
+
+
 def personal_record(
     respondent: str | None,
     stored: list[Stored],
     cases: dict[int, list[FollowUp]],
     figures: dict[int, dict[str, Any]],
     generated_at: datetime,
+    whole_cases: list[Case] | None = None,
+    more: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "respondent": respondent,
         "generated_at": _when(generated_at),
         "about": ABOUT if respondent is not None else MANY,
         "assessments": [_assessment(s, cases.get(s.id, []), figures.get(s.id)) for s in stored],
+        "cases": [_whole_case(case) for case in whole_cases or []],
+        **(more or {}),
     }
 
 

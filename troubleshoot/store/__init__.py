@@ -3,7 +3,8 @@
 - `schema`: the tables, the compact summary and the query filters;
 - `migrations`: the ordered migrations that build the schema;
 - `connection`: opening the database and turning its errors into StoreErrors;
-- `database`: the Store (open, save, list, follow up);
+- `database`: the Store (open, save, list);
+- `items`: follow-up items and their audit trail; `cases`: the cases that hold them;
 - `personal`: the figures kept of one person's assessments, for their request to see them;
 - `purge`: deleting so that it is gone, with the purge log;
 - `settings`: the organisation's settings, kept in the database;
@@ -13,6 +14,7 @@ May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
 `troubleshoot.conditions`. Nothing else of the package.
 """
 
+from troubleshoot.store.cases import CASE_STATUSES, OUTCOMES, PRIORITIES, PRIORITY_OF_KIND, Case
 from troubleshoot.store.connection import APP_NAME, default_url, location
 from troubleshoot.store.counts import (
     CohortQuery,
@@ -22,7 +24,8 @@ from troubleshoot.store.counts import (
     Tally,
     ValueCount,
 )
-from troubleshoot.store.database import FollowUp, Store, Stored
+from troubleshoot.store.database import Store, Stored
+from troubleshoot.store.items import ITEM_STATUSES, FollowUp
 from troubleshoot.store.migrations import MIGRATIONS
 from troubleshoot.store.purge import Purged, PurgeRule
 from troubleshoot.store.schema import (
@@ -36,15 +39,23 @@ from troubleshoot.store.schema import (
     utc_now,
 )
 from troubleshoot.store.settings import SETTINGS, STORAGE, Setting, Value, months
+from troubleshoot.store.settings import after as add_time
+from troubleshoot.store.settings import described as described_time
 from troubleshoot.store.settings import resolve as resolve_settings
 
 __all__ = [
     "APP_NAME",
+    "CASE_STATUSES",
     "COHORT_TABLES",
+    "ITEM_STATUSES",
     "MAX_LABEL",
     "MIGRATIONS",
+    "OUTCOMES",
+    "PRIORITIES",
+    "PRIORITY_OF_KIND",
     "SETTINGS",
     "STORAGE",
+    "Case",
     "CohortQuery",
     "Filters",
     "FollowUp",
@@ -59,7 +70,9 @@ __all__ = [
     "Tally",
     "Value",
     "ValueCount",
+    "add_time",
     "default_url",
+    "described_time",
     "flatten_summary",
     "location",
     "metadata",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from troubleshoot.errors import NotFoundError, RecordRefusedError, StoreError
+from troubleshoot.store.cases import CaseWork, attach
 from troubleshoot.store.connection import (
     Guard,
     cannot_open,
@@ -25,6 +26,7 @@ from troubleshoot.store.connection import (
     writable,
 )
 from troubleshoot.store.counts import CohortQuery, Tally, months_stored, tally
+from troubleshoot.store.items import opened_items, valid_id
 from troubleshoot.store.migrations import MIGRATIONS
 from troubleshoot.store.personal import PersonalData
 from troubleshoot.store.purge import Purging
@@ -32,11 +34,9 @@ from troubleshoot.store.schema import (
     NO_FILTERS,
     Filters,
     assessments,
-    audit,
     cohort_entries,
     filtered,
     flatten_summary,
-    followups,
     imports,
     people,
     schema_migrations,
@@ -64,22 +64,7 @@ class Stored:
     red_flags: bool
 
 
-@dataclass(frozen=True)
-class FollowUp:
-    id: int
-    assessment_id: int
-    kind: str
-    item: str
-    status: str
-    opened_at: datetime
-    closed_at: datetime | None
-    department: str | None = None
-    respondent: str | None = None
-    # (when, action, note, who acted: None for entries made before who acted was kept)
-    trail: tuple[tuple[datetime, str, str, str | None], ...] = field(default=())
-
-
-class Store(Purging, PersonalData):
+class Store(Purging, PersonalData, CaseWork):
     """Assessments and follow-ups in one database; open with `Store.open(url)`."""
 
     def __init__(self, engine: Engine) -> None:
@@ -156,6 +141,7 @@ class Store(Purging, PersonalData):
         department: str | None = None,
         created_at: datetime | None = None,
         source_key: str | None = None,
+        workstation: str | None = None,
     ) -> int | None:
         """Store one assessment and open its follow-ups; return its id, or None when a row
         with the same `source_key` is already stored (another import of the same survey got
@@ -167,6 +153,7 @@ class Store(Purging, PersonalData):
             "department": department,
             "created_at": created_at,
             "source_key": source_key,
+            "workstation": workstation,
         }
         try:
             with self._begin() as conn:
@@ -231,7 +218,7 @@ class Store(Purging, PersonalData):
         return found
 
     def get(self, assessment_id: int) -> Stored:
-        if not _valid_id(assessment_id):
+        if not valid_id(assessment_id):
             raise NotFoundError(f"no stored assessment with id {quoted(assessment_id, 30)}")
         with self._connect() as conn:
             row = conn.execute(
@@ -281,113 +268,12 @@ class Store(Purging, PersonalData):
             )
         return self.settings()[name]
 
-    # -- follow-ups -----------------------------------------------------------------------------
-    def followups(
-        self,
-        status: str | None = "open",
-        assessment_id: int | None = None,
-        respondent: str | None = None,
-        followup_id: int | None = None,
-    ) -> list[FollowUp]:
-        if any(i is not None and not _valid_id(i) for i in (assessment_id, followup_id)):
-            return []
-
-        def chosen(query: Any) -> Any:
-            if status:
-                query = query.where(followups.c.status == status)
-            if assessment_id is not None:
-                query = query.where(followups.c.assessment_id == assessment_id)
-            if followup_id is not None:
-                query = query.where(followups.c.id == followup_id)
-            if respondent is not None:
-                mine = sa.select(assessments.c.id).where(assessments.c.respondent == respondent)
-                query = query.where(followups.c.assessment_id.in_(mine))
-            return query
-
-        query = chosen(
-            sa.select(followups, assessments.c.department, assessments.c.respondent)
-            .join(assessments, followups.c.assessment_id == assessments.c.id)
-            .order_by(followups.c.id)
-        )
-        with self._connect() as conn:
-            rows = conn.execute(query).all()
-            # The trails of the same follow-ups, through a join (no huge IN list).
-            trail_query = chosen(
-                sa.select(
-                    audit.c.followup_id, audit.c.at, audit.c.action, audit.c.note, audit.c.actor
-                )
-                .join(followups, audit.c.followup_id == followups.c.id)
-                .order_by(audit.c.id)
-            )
-            trails: dict[int, list[tuple[datetime, str, str, str | None]]] = {}
-            for entry in conn.execute(trail_query):
-                trails.setdefault(entry.followup_id, []).append(
-                    (entry.at, entry.action, entry.note, entry.actor)
-                )
-        return [
-            FollowUp(
-                r.id,
-                r.assessment_id,
-                r.kind,
-                r.item,
-                r.status,
-                r.opened_at,
-                r.closed_at,
-                r.department,
-                r.respondent,
-                tuple(trails.get(r.id, [])),
-            )
-            for r in rows
-        ]
-
-    def record(self, followup_id: int, action: str, note: str, actor: str) -> FollowUp:
-        """Append to a follow-up's audit trail, saying who acted; `close` and `reopen` also
-        change its status."""
-        if action not in ("note", "close", "reopen"):
-            raise StoreError(f"unknown follow-up action {action!r}")
-        if not _valid_id(followup_id):
-            raise NotFoundError(f"no follow-up with id {quoted(followup_id, 30)}")
-        now = utc_now()
-        with self._begin() as conn:
-            row = conn.execute(sa.select(followups).where(followups.c.id == followup_id)).first()
-            if row is None:
-                raise NotFoundError(f"no follow-up with id {followup_id}")
-            if action == "close" and row.status == "closed":
-                raise NotFoundError(f"follow-up {followup_id} is already closed")
-            if action == "reopen" and row.status == "open":
-                raise NotFoundError(f"follow-up {followup_id} is already open")
-            if action != "note":
-                conn.execute(
-                    followups.update()
-                    .where(followups.c.id == followup_id)
-                    .values(
-                        status="closed" if action == "close" else "open",
-                        closed_at=now if action == "close" else None,
-                    )
-                )
-            conn.execute(
-                audit.insert().values(
-                    followup_id=followup_id,
-                    at=now,
-                    action={"close": "closed", "reopen": "reopened"}.get(action, action),
-                    note=note,
-                    actor=actor[:200],
-                )
-            )
-        return next(f for f in self.followups(status=None) if f.id == followup_id)
-
     # -- plumbing -------------------------------------------------------------------------------
     def _connect(self) -> Any:
         return Guard(self.engine.connect)
 
     def _begin(self) -> Any:
         return Guard(self.engine.begin)
-
-
-def _valid_id(value: int) -> bool:
-    """Ids are positive and fit the database's 64-bit integers (a longer one asked for by a
-    person cannot exist, and would make the database driver fail)."""
-    return 0 < value < 2**63
 
 
 def _stored(row: Any) -> Stored:
@@ -429,6 +315,7 @@ def _insert(conn: Connection, record: dict[str, Any]) -> int:
             red_flags=bool(result["referral"]["red_flags"]),
             source_key=record.get("source_key"),
             summary=json.dumps(summary),
+            workstation=record.get("workstation"),
         )
     ).inserted_primary_key[0]  # type: ignore[index]
     department = record.get("department")
@@ -448,17 +335,9 @@ def _insert(conn: Connection, record: dict[str, Any]) -> int:
     ]
     if flat:
         conn.execute(summary_values.insert(), flat)
-    for kind, item in _followups_for(result):
-        followup_id = conn.execute(
-            followups.insert().values(
-                assessment_id=assessment_id, kind=kind, item=item, status="open", opened_at=now
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
-        conn.execute(
-            audit.insert().values(
-                followup_id=followup_id, at=now, action="opened", note="", actor="troubleshoot"
-            )
-        )
+    # A survey row's person saw no report: urgent advice has reached no one yet.
+    record = {"told": record.get("source_key") is None, **record}
+    attach(conn, int(assessment_id), record, opened_items(result), now)
     return int(assessment_id)
 
 
@@ -471,25 +350,3 @@ def _person(conn: Connection, respondent: str) -> int:
     return int(
         conn.execute(people.insert().values(respondent=respondent)).inserted_primary_key[0]  # type: ignore[index]
     )
-
-
-def _followups_for(result: dict[str, Any]) -> list[tuple[str, str]]:
-    """Emergency or same-day advice, referrals, unfinished safety checks (a sign the person was
-    not sure of) and high-risk assessments open a follow-up; so does each failed desk check.
-    Every report that says the OH team has been told has one."""
-    opened = []
-    urgency = result.get("urgency")
-    if urgency and urgency["level"] in ("emergency", "same_day"):
-        reasons = [r["id"] for r in urgency["reasons"] if r["urgency"] == urgency["level"]]
-        opened.append(("urgent", f"{urgency['level']}: {','.join(reasons)}"[:200]))
-    if result["program"] == "referral":
-        opened.append(("referral", ",".join(f["id"] for f in result["referral"]["red_flags"])))
-    elif result["program"] == "screen_incomplete":
-        unsure = [f["id"] for f in result["referral"].get("unsure", [])]
-        opened.append(("unscreened", ",".join(unsure)[:200] or "unanswered"))
-    elif result["risk"]["level"] == "high":
-        opened.append(("high_risk", "high"))
-    for check in result.get("desk_checks", []):
-        if check["status"] == "failed":
-            opened.append(("desk_check", check["id"]))
-    return opened

@@ -18,11 +18,15 @@ from troubleshoot.errors import StoreError
 from troubleshoot.store.schema import (
     assessments,
     audit,
+    case_trail,
+    cases,
     cohort_entries,
     followups,
     people,
     purge_log,
     purging,
+    reassessment_triggers,
+    roster,
     summary_values,
     utc_now,
 )
@@ -86,12 +90,35 @@ class Purging:
             # The audit trail only grows, except inside a purge of whole cases (the trigger
             # sees this row, in this transaction only).
             conn.execute(purging.insert().values(started=utc_now()))
-            cases = sa.select(followups.c.id).where(followups.c.assessment_id.in_(ids))
-            followup_count = int(
-                conn.scalar(sa.select(sa.func.count()).select_from(cases.subquery())) or 0
+            whole = [
+                int(i)
+                for i in conn.scalars(sa.select(cases.c.id).where(cases.c.assessment_id.in_(ids)))
+            ]
+            items = sa.select(followups.c.id).where(
+                sa.or_(followups.c.assessment_id.in_(ids), followups.c.case_id.in_(whole))
             )
-            conn.execute(audit.delete().where(audit.c.followup_id.in_(cases)))
-            conn.execute(followups.delete().where(followups.c.assessment_id.in_(ids)))
+            followup_count = int(
+                conn.scalar(sa.select(sa.func.count()).select_from(items.subquery())) or 0
+            )
+            conn.execute(audit.delete().where(audit.c.followup_id.in_(items)))
+            conn.execute(
+                followups.delete().where(
+                    sa.or_(followups.c.assessment_id.in_(ids), followups.c.case_id.in_(whole))
+                )
+            )
+            conn.execute(case_trail.delete().where(case_trail.c.case_id.in_(whole)))
+            conn.execute(cases.delete().where(cases.c.id.in_(whole)))
+            if rule.respondent is not None:  # everything else kept about the person
+                conn.execute(roster.delete().where(roster.c.respondent == rule.respondent))
+                conn.execute(
+                    reassessment_triggers.delete().where(
+                        reassessment_triggers.c.respondent == rule.respondent
+                    )
+                )
+            elif rule.before is not None:
+                conn.execute(
+                    reassessment_triggers.delete().where(reassessment_triggers.c.at < rule.before)
+                )
             conn.execute(summary_values.delete().where(summary_values.c.assessment_id.in_(ids)))
             conn.execute(cohort_entries.delete().where(cohort_entries.c.assessment_id.in_(ids)))
             count = int(conn.execute(assessments.delete().where(rule.where())).rowcount or 0)
@@ -129,7 +156,16 @@ class Purging:
             if vacuum:
                 with self.engine.connect() as raw:
                     auto = raw.execution_options(isolation_level="AUTOCOMMIT")
-                    for table in ("audit", "followups", "summary_values", "cohort_entries"):
+                    for table in (
+                        "audit",
+                        "case_trail",
+                        "followups",
+                        "cases",
+                        "summary_values",
+                        "cohort_entries",
+                        "reassessment_triggers",
+                        "roster",
+                    ):
                         auto.exec_driver_sql(f"VACUUM {table}")
                     auto.exec_driver_sql("VACUUM assessments")
                     auto.exec_driver_sql("VACUUM people")

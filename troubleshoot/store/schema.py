@@ -38,6 +38,7 @@ assessments = sa.Table(
     sa.Column("red_flags", sa.Boolean, nullable=False),
     sa.Column("source_key", sa.String(64)),  # added by migration 2
     sa.Column("summary", sa.Text),  # added by migration 3
+    sa.Column("workstation", sa.String(20)),  # added by migration 7: office | home | other
 )
 followups = sa.Table(
     "followups",
@@ -50,11 +51,76 @@ followups = sa.Table(
         nullable=False,
         index=True,
     ),
-    sa.Column("kind", sa.String(40), nullable=False),  # referral | high_risk | desk_check
+    # urgent | referral | unscreened | high_risk | workstation | desk_check | equipment
+    sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("item", sa.String(200), nullable=False),
-    sa.Column("status", sa.String(20), nullable=False),  # open | closed
+    # open | agreed | ordered | delivered (still to act on); done | resolved | closed
+    sa.Column("status", sa.String(20), nullable=False),
     sa.Column("opened_at", sa.DateTime, nullable=False),
     sa.Column("closed_at", sa.DateTime),
+    # Added by migration 7: each follow-up is an item of a case; a newer assessment of the same
+    # person that no longer shows it marks it resolved.
+    sa.Column("case_id", sa.Integer, index=True),
+    sa.Column("resolved_by", sa.Integer),
+)
+ACTIVE_ITEM = ("open", "agreed", "ordered", "delivered")
+# Added by migration 7: one case per person (and workstation) that needs action; its id is the
+# id of its first item, so the follow-up ids of earlier versions still name it.
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("respondent", sa.String(200), index=True),  # None: an anonymous assessment
+    sa.Column("workstation", sa.String(20)),
+    sa.Column(
+        "assessment_id",  # the latest assessment of the person linked to it
+        sa.Integer,
+        sa.ForeignKey("assessments.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("status", sa.String(20), nullable=False),  # new | in_review | closed
+    sa.Column("opened_at", sa.DateTime, nullable=False),
+    sa.Column("closed_at", sa.DateTime),
+    sa.Column("outcome", sa.String(40)),
+    sa.Column("assignee", sa.String(200)),
+    sa.Column("due", sa.Date),  # set by hand; else the default for its priority
+    sa.Column("told", sa.Boolean, nullable=False),  # False: urgent advice no one has seen yet
+)
+case_trail = sa.Table(
+    "case_trail",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.Integer, nullable=False, index=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("note", sa.Text, nullable=False, default=""),
+    sa.Column("actor", sa.String(200), nullable=False),
+)
+reassessment_triggers = sa.Table(
+    # Added by migration 7: events that make a person due for a new assessment.
+    "reassessment_triggers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("respondent", sa.String(200), nullable=False, index=True),
+    sa.Column("workstation", sa.String(20)),
+    sa.Column("reason", sa.String(40), nullable=False),
+    sa.Column("note", sa.Text, nullable=False, default=""),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+)
+roster = sa.Table(
+    # Added by migration 7: the people an organisation expects to assess (an HR export).
+    "roster",
+    metadata,
+    sa.Column("respondent", sa.String(200), primary_key=True),
+    sa.Column("department", sa.String(200)),
+    sa.Column("site", sa.String(200)),
+    sa.Column("manager", sa.String(200)),
+    sa.Column("start_date", sa.Date),
+    sa.Column("leaving_date", sa.Date),
+    sa.Column("archived_at", sa.DateTime),  # a leaver: kept out of `due` and coverage
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 summary_values = sa.Table(
     # Added by migration 4: each summary flattened to rows, so the database does the cohort's
@@ -165,6 +231,14 @@ cohort_followups = sa.Table(
     sa.Column("assessment_id", sa.Integer),
     sa.Column("kind", sa.String(40)),
 )
+# A view (migration 7): the people on the roster, by surrogate number and department, for the
+# cohort's coverage (never a respondent).
+cohort_roster = sa.Table(
+    "cohort_roster",
+    views,
+    sa.Column("person_id", sa.Integer),
+    sa.Column("department", sa.String(200)),
+)
 # What a reporting role needs to run `cohort`, and nothing more (see the README's GRANTs).
 COHORT_TABLES = (
     "schema_migrations",
@@ -172,6 +246,7 @@ COHORT_TABLES = (
     "cohort_entries",
     "summary_values",
     "cohort_followups",
+    "cohort_roster",
 )
 
 

@@ -6,10 +6,12 @@ organisation has ruled out."""
 
 from __future__ import annotations
 
+import calendar
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from troubleshoot.errors import OptionError
 from troubleshoot.text import LABEL_LIMIT, label_problem, quoted
@@ -55,6 +57,51 @@ def months(value: str) -> int:
 def _period(value: str) -> str:
     count = months(value)
     return f"{count // 12}y" if count % 12 == 0 else f"{count}m"
+
+
+_UNITS = {"d": "day", "wd": "working day", "w": "week", "m": "month", "y": "year"}
+
+
+def _duration_parts(value: str) -> tuple[int, str]:
+    found = re.fullmatch(r"([0-9]{1,3})\s*(wd|d|w|m|y)", value.strip().lower())
+    if found is None:
+        raise OptionError(
+            f"{quoted(value)} is not a time such as 0d (same day), 2wd (working days), 14d, "
+            "6w, 12m or 1y"
+        )
+    return int(found.group(1)), found.group(2)
+
+
+def _duration(value: str) -> str:
+    count, unit = _duration_parts(value)
+    return f"{count}{unit}"
+
+
+def after(start: date, value: str) -> date:
+    """The day a time such as `2wd` or `12m` after `start` ends (working days skip weekends;
+    a month later is the same day, or the month's last)."""
+    count, unit = _duration_parts(value)
+    if unit == "d":
+        return start + timedelta(days=count)
+    if unit == "w":
+        return start + timedelta(weeks=count)
+    if unit == "wd":
+        day = start
+        while count > 0:
+            day += timedelta(days=1)
+            count -= day.weekday() < 5
+        return day
+    months_on = count * (12 if unit == "y" else 1)
+    index = start.year * 12 + start.month - 1 + months_on
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(start.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def described(value: str) -> str:
+    count, unit = _duration_parts(value)
+    if count == 0 and unit in ("d", "wd"):
+        return "the same day"
+    return f"{count} {_UNITS[unit]}{'s' if count != 1 else ''}"
 
 
 def _phone(value: str) -> str:
@@ -115,6 +162,35 @@ SETTINGS = {
             "Who people ask to see or delete their data (named before the first question).",
             _text,
             "TROUBLESHOOT_PRIVACY_CONTACT",
+        ),
+        *(
+            Setting(
+                f"due_{priority}",
+                default,
+                f"When a new case of priority {priority} is due (0d = the same day, 2wd = two "
+                "working days, 14d, 6w, 1m).",
+                _duration,
+            )
+            for priority, default in (
+                ("urgent", "0d"),
+                ("referral", "2wd"),
+                ("unscreened", "2wd"),
+                ("high", "14d"),
+                ("workstation", "30d"),
+                ("desk", "30d"),
+            )
+        ),
+        Setting(
+            "reassess_after",
+            "12m",
+            "How long after their last assessment people are due again (`troubleshoot due`).",
+            _duration,
+        ),
+        Setting(
+            "recheck_after",
+            "6w",
+            "How long after desk changes were agreed the workstation is re-checked.",
+            _duration,
         ),
         Setting(
             "draft_hours",
