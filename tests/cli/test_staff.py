@@ -194,7 +194,13 @@ def test_compare_before_and_after(runner, tmp_path) -> None:
     assert "  Neck pain: 8/10 -> 3/10" in out
     assert "Resolved: Eye strain" in out and "New: Wrist pain or discomfort" in out
     assert "Likely causes no longer found: A neck that often sits too far forward" in out
-    assert runner.invoke(app, ["compare", "1", "2"]).stdout == out
+    # The whole history first (every assessment), then first against latest.
+    assert out.startswith("Every assessment of p-9:")
+    assert out.endswith(runner.invoke(app, ["compare", "1", "2"]).stdout)
+    page = tmp_path / "history.html"
+    drawn = runner.invoke(app, ["compare", "--respondent", "p-9", "-o", str(page)])
+    assert drawn.exit_code == 0, drawn.stderr
+    assert "<polyline" in page.read_text() and "Neck pain" in page.read_text()
     lonely = runner.invoke(app, ["compare", "--respondent", "nobody"])
     assert lonely.exit_code == 2 and "has 0 stored assessment(s)" in lonely.stderr
     assert runner.invoke(app, ["compare"]).exit_code == 2

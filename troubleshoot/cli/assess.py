@@ -85,6 +85,15 @@ def assess(
         str | None,
         typer.Option("--department", help="Department to store with it.", show_default=False),
     ] = None,
+    location: Annotated[
+        str | None,
+        typer.Option(
+            "--location",
+            help="Which workstation it is about: office, home or other (cases and due dates "
+            "are kept per person and workstation).",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
@@ -101,13 +110,15 @@ def assess(
     from troubleshoot.interview import ASK, STORE, storage_note
     from troubleshoot.kb import load_knowledge_base
     from troubleshoot.report import FORMATS, document
-    from troubleshoot.store import location
+    from troubleshoot.store import checked_location
+    from troubleshoot.store import location as store_location
 
     session = None
     try:
         if save and no_save:
             raise OptionError("--save and --no-save: give one or the other")
         chosen = choose_format(fmt, output, "terminal", FORMATS)
+        place = checked_location(location)
         respondent, department = (
             label(respondent, "--respondent"),
             label(department, "--department"),
@@ -147,7 +158,7 @@ def assess(
         stored, failure = None, None
         if wanted:
             try:
-                stored = _store(db, public, staff.to_dict(), respondent, department)
+                stored = _store(db, public, staff.to_dict(), respondent, department, place)
             except StoreError as error:
                 failure = error
             else:
@@ -162,7 +173,7 @@ def assess(
             # The answers are safe once stored (or not wanted); until then the draft stays.
             session.not_stored() if failure else session.stored()
             session = None
-        where = location(db) if stored is not None else ""
+        where = store_location(db) if stored is not None else ""
         note = storage_note(stored, privacy, consent, str(failure) if failure else "", where)
         shown = {"id": stored} if stored is not None else None
         emit(document(person, kb, chosen, shown, note), chosen, output)
@@ -236,13 +247,14 @@ def _store(
     result: dict[str, object],
     respondent: str | None,
     department: str | None,
+    location: str | None = None,
 ) -> int:
     from troubleshoot.errors import StoreError
     from troubleshoot.store import Store
 
     store = Store.open(db)
     try:
-        saved = store.save(answers, result, respondent, department)
+        saved = store.save(answers, result, respondent, department, workstation=location)
     finally:
         store.close()
     if saved is None:  # only a batch row's key can be stored already

@@ -57,10 +57,24 @@ def _filters(
     department: str | None,
     risk: str | None,
     red_flags: bool,
+    respondent: str | None = None,
 ) -> object:
     from troubleshoot.store import Filters
 
-    return Filters(since, until, department, risk, red_flags)
+    return Filters(since, until, department, _risk(risk), red_flags, respondent)
+
+
+def _risk(risk: str | None) -> str | None:
+    """A risk level as the knowledge base names it: a typo is an error, not an empty list."""
+    from troubleshoot.errors import OptionError
+    from troubleshoot.kb import load_knowledge_base
+
+    if risk is None:
+        return None
+    levels = [level.id for level in load_knowledge_base().risk_levels]
+    if risk.strip().lower() not in levels:
+        raise OptionError(f"--risk: {risk[:40]!r} is not one of: {', '.join(levels)}")
+    return risk.strip().lower()
 
 
 @app.command("list", rich_help_panel=STAFF)
@@ -70,6 +84,10 @@ def list_assessments(
     department: Department = None,
     risk: Risk = None,
     red_flags: RedFlags = False,
+    respondent: Annotated[
+        str | None,
+        typer.Option("--respondent", help="Only this respondent.", show_default=False),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """List stored assessments (oldest first) with their risk level."""
@@ -79,7 +97,7 @@ def list_assessments(
     try:
         store = Store.open(db, read=True)
         typer.echo(
-            listing(store.find(_filters(since, until, department, risk, red_flags))),  # type: ignore[arg-type]
+            listing(store.find(_filters(since, until, department, risk, red_flags, respondent))),  # type: ignore[arg-type]
             nl=False,
         )
     except TroubleshootError as error:
@@ -139,7 +157,16 @@ def show(
                     "person's own report cannot be re-checked here."
                 )
             return
-        emit(document(stored.result, kb, chosen, {"id": stored.id}), chosen, output)
+        record = {
+            "id": stored.id,
+            "staff": True,
+            "created_at": f"{stored.created_at:%Y-%m-%d %H:%M}",
+            "respondent": stored.respondent,
+            "department": stored.department,
+            "workstation": stored.workstation,
+            "kb_version": stored.kb_version,
+        }
+        emit(document(stored.result, kb, chosen, record), chosen, output)
     except TroubleshootError as error:
         fail(error)
 
@@ -162,17 +189,31 @@ def compare(
         str | None,
         typer.Option(
             "--respondent",
-            help="Compare this person's first and latest assessments.",
+            help="This person's whole history: every assessment, then first against latest.",
             show_default=False,
         ),
     ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (default), or with --respondent html (the trend drawn), json or pdf.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
+    ] = None,
     db: DbOption = None,
+    rules: RulesOption = None,
 ) -> None:
     """Before and after: symptom strength, resolved and new problems, risk and workstation score."""
-    from troubleshoot.oh.staff import comparison
-    from troubleshoot.store import Filters, Store
+    from troubleshoot.oh.staff import comparison, history, history_text
+    from troubleshoot.store import Filters, Store, utc_now
 
     try:
+        chosen = choose_format(fmt, output, "text", ("text", "html", "json", "pdf"))
         store = Store.open(db, read=True)
         if respondent:
             found = store.find(Filters(respondent=respondent))
@@ -182,11 +223,24 @@ def compare(
                     "assessment(s); two are needed to compare"
                 )
             before, after = found[0], found[-1]
-        elif first is not None and second is not None:
-            before, after = store.get(first), store.get(second)
-        else:
+            text = comparison(before, after)
+            data = history(found)
+            if chosen == "text":
+                emit(history_text(data) + "\n" + text, "text", output)
+                return
+            from troubleshoot.kb import load_knowledge_base
+            from troubleshoot.report import render_history
+
+            made = render_history(
+                data, text, load_knowledge_base(rules), chosen, f"{utc_now():%Y-%m-%d %H:%M} UTC"
+            )
+            emit(made, chosen, output)
+            return
+        if first is None or second is None:
             raise TroubleshootError("give two assessment ids, or --respondent")
-        typer.echo(comparison(before, after), nl=False)
+        if chosen != "text":
+            raise TroubleshootError("-f html, json or pdf need --respondent (a whole history)")
+        emit(comparison(store.get(first), store.get(second)), "text", output)
     except TroubleshootError as error:
         fail(error)
 
@@ -230,7 +284,7 @@ def export(
     try:
         fmt = choose_format(fmt, output, "csv", ("csv", "jsonl", "json"))
         store = Store.open(db, read=True)
-        filters = Filters(since, until, department, risk, red_flags, respondent)
+        filters = Filters(since, until, department, _risk(risk), red_flags, respondent)
         if fmt == "json":
             found = store.find(filters)
             ids = {s.id for s in found}

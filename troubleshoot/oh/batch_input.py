@@ -31,7 +31,7 @@ from troubleshoot.assess import read_strict_yaml
 from troubleshoot.errors import AnswersError, TroubleshootError
 from troubleshoot.text import quoted
 
-META = ("respondent", "department", "response_id")
+META = ("respondent", "department", "response_id", "location")
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 MAX_SPAN = 200  # physical lines one quoted CSV field may span
 MAX_LINE = 1_000_000  # bytes of one line or record; longer is a rejected row

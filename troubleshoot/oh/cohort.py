@@ -33,6 +33,7 @@ QUEUE = {
     "referral": "people with a red flag awaiting follow-up",
     "unscreened": "people whose safety check is not finished",
     "high_risk": "people at high risk awaiting follow-up",
+    "workstation": "people whose workstation score reached the action level",
     "desk_check": "people with desk changes still to make",
 }
 
@@ -57,6 +58,7 @@ class Cohort:
     sections: dict[str, list[Count]] = field(default_factory=dict)
     departments: list[dict[str, Any]] = field(default_factory=list)
     trend: list[dict[str, Any]] = field(default_factory=list)
+    coverage: list[dict[str, Any]] = field(default_factory=list)  # with a roster only
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +71,7 @@ class Cohort:
             "sections": {name: [vars(c) for c in counts] for name, counts in self.sections.items()},
             "departments": self.departments,
             "trend": self.trend,
+            "coverage": self.coverage,
         }
 
 
@@ -177,7 +180,40 @@ def build(
     if department is None:
         cohort.departments = _departments(tally, values_by_department(tally), k, kb)
     cohort.trend = _trend(tally, k, department)
+    cohort.coverage = _coverage(tally, k)
     return cohort
+
+
+def _coverage(tally: Tally, k: int) -> list[dict[str, Any]]:
+    """Per department, how many on the roster were assessed in the period. A department with
+    fewer than k on the roster is folded in with the others; within each, "assessed" and "not
+    assessed" add up to the roster, so neither may be a few people (complementary)."""
+    roster: dict[str, int] = defaultdict(int)
+    assessed: dict[str, int] = defaultdict(int)
+    for row in tally.coverage:
+        name = row.department or NO_DEPARTMENT
+        roster[name] += row.on_roster
+        assessed[name] += row.assessed
+    small = [name for name in roster if roster[name] < k]
+    if small:
+        roster[OTHER_DEPARTMENTS] = sum(roster.pop(name) for name in small)
+        assessed[OTHER_DEPARTMENTS] = sum(assessed.pop(name) for name in small)
+    rows = []
+    for name in sorted(roster, key=lambda n: (n == OTHER_DEPARTMENTS, n)):
+        size = publish(roster[name], k)
+        split = partition({"assessed": assessed[name], "not": roster[name] - assessed[name]}, k)
+        shown = split["assessed"] if size.value is not None else Figure(None, size.why)
+        rows.append(
+            {
+                "department": name,
+                "on_roster": size.value,
+                "why": size.why,
+                "assessed": shown.value,
+                "assessed_why": shown.why,
+                "percent_assessed": percent(shown.value, size.value),
+            }
+        )
+    return rows
 
 
 def _count(key: str, label: str, figure: Figure, total: int | None) -> Count:
@@ -312,6 +348,16 @@ def csv_rows(cohort: Cohort) -> list[dict[str, Any]]:
                 "percent": ""
                 if month["percent_high_or_referral"] is None
                 else month["percent_high_or_referral"],
+            }
+        )
+    for row in cohort.coverage:
+        rows.append(
+            {
+                "section": "coverage",
+                "key": row["department"],
+                "label": "assessed of those on the roster",
+                "count": shown(row["assessed"]),
+                "percent": "" if row["percent_assessed"] is None else row["percent_assessed"],
             }
         )
     return rows

@@ -70,7 +70,8 @@ def _conclusions(result: dict[str, Any]) -> list[str]:
         lines.append(f"Advice [{advice['urgency']}]: {advice['text']}{_because(advice['because'])}")
     rosa = result.get("rosa")
     if rosa:
-        score = rosa["final"] if rosa["complete"] else "-".join(map(str, rosa["final_range"]))
+        low, high = rosa["final_range"]
+        score = rosa["final"] if rosa["complete"] else f"not complete (between {low} and {high})"
         lines.append(f"Workstation score: {score} (action level {rosa['action_level']})")
     return lines
 

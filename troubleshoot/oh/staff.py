@@ -41,6 +41,10 @@ def _table(header: Iterable[str], rows: list[list[str]]) -> str:
     return "\n".join(text.rstrip() for text in out) + "\n"
 
 
+def _symptom_names(result: dict[str, Any]) -> list[str]:
+    return [s.get("name") or s["symptom"] for s in result.get("reported", [])]
+
+
 def listing(stored: list[Stored]) -> str:
     if not stored:
         return "No stored assessments match.\n"
@@ -52,7 +56,7 @@ def listing(stored: list[Stored]) -> str:
             _cell(s.respondent),
             s.risk_level,
             "yes" if s.red_flags else "no",
-            ", ".join(_symptoms(s.result)) or "-",
+            ", ".join(_symptom_names(s.result)) or "-",
         ]
         for s in stored
     ]
@@ -198,6 +202,47 @@ def _rosa_score(rosa: dict[str, Any] | None) -> str:
 
 def _strength(value: Any) -> str:
     return "not rated" if value is None else f"{value}/10"
+
+
+def history(stored: list[Stored]) -> dict[str, Any]:
+    """A person's every assessment, oldest first: risk, workstation score and each symptom's
+    strength, as the data of `compare --respondent` (text, and the HTML trend chart)."""
+    rows = []
+    for s in stored:
+        rosa = s.result.get("rosa")
+        rows.append(
+            {
+                "id": s.id,
+                "date": f"{s.created_at:%Y-%m-%d}",
+                "workstation": s.workstation,
+                "risk": s.result["risk"]["name"],
+                "risk_level": s.risk_level,
+                "rosa": rosa["final"] if rosa and rosa.get("complete") else None,
+                "rosa_shown": _rosa_score(rosa),
+                "symptoms": {k: v for k, (_, v) in _severities(s.result).items()},
+            }
+        )
+    names: dict[str, str] = {}
+    for s in stored:
+        names.update({k: name for k, (name, _) in _severities(s.result).items()})
+    return {"respondent": stored[0].respondent if stored else None, "rows": rows, "names": names}
+
+
+def history_text(data: dict[str, Any]) -> str:
+    names = data["names"]
+    header = ["id", "date", "workstation", "risk", "workstation score", *names.values()]
+    body = [
+        [
+            str(r["id"]),
+            r["date"],
+            r["workstation"] or "-",
+            r["risk"],
+            r["rosa_shown"],
+            *("-" if key not in r["symptoms"] else _strength(r["symptoms"][key]) for key in names),
+        ]
+        for r in data["rows"]
+    ]
+    return f"Every assessment of {visible(data['respondent'] or '')}:\n" + _table(header, body)
 
 
 def comparison(before: Stored, after: Stored) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from troubleshoot.assess import UNSURE_WORDS, normalize_answers, public_answers
 from troubleshoot.errors import RecordRefusedError, StoreError, TroubleshootError
 from troubleshoot.oh.batch_input import META, Mapping, Row
+from troubleshoot.store import checked_location
 from troubleshoot.text import label_problem
 
 LIST_SEPARATOR = ";"
@@ -57,6 +58,7 @@ class _Evaluated:
     result: dict[str, Any]
     respondent: str | None
     department: str | None
+    location: str | None = None
 
 
 def translate(
@@ -135,11 +137,14 @@ def _evaluate(row: Row, mapping: Mapping, origin: str) -> _Evaluated | Outcome:
             emergency_number=settings.emergency_number,
             support_contact=settings.support_contact,
         ).to_dict()
+        location = checked_location(meta.get("location"))
     except (TroubleshootError, RecursionError) as error:
         message = str(error) if isinstance(error, TroubleshootError) else "nested too deeply"
         prefix = f"{origin} row {row.number}: "
         return Outcome(row, error=message[len(prefix) :] if message.startswith(prefix) else message)
-    return _Evaluated(row, answers, result, meta.get("respondent"), meta.get("department"))
+    return _Evaluated(
+        row, answers, result, meta.get("respondent"), meta.get("department"), location
+    )
 
 
 def _evaluate_chunk(rows: list[Row], mapping: Mapping, origin: str) -> list[Outcome]:
@@ -187,6 +192,7 @@ def _record(item: _Evaluated) -> dict[str, Any]:
         "respondent": item.respondent,
         "department": item.department,
         "source_key": item.row.key,
+        "workstation": item.location,
     }
 
 

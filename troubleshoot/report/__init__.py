@@ -16,6 +16,7 @@ from troubleshoot.report.rendering import (
     print_terminal,
     render,
     render_cohort,
+    render_history,
     templates_dir,
     to_pdf,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "print_terminal",
     "render",
     "render_cohort",
+    "render_history",
     "templates_dir",
     "to_pdf",
 ]

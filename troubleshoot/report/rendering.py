@@ -139,6 +139,24 @@ def print_terminal(markdown_text: str, color: bool | None = None) -> None:
 COHORT_FORMATS = ("html", "md", "json", "csv", "pdf")
 
 
+def render_history(
+    history: dict[str, Any], comparison: str, kb: KnowledgeBase, fmt: str, generated: str
+) -> str | bytes:
+    """One person's assessments over time, with the trend drawn (HTML, PDF) or as data."""
+    if fmt == "json":
+        return json.dumps(history, indent=2, ensure_ascii=False) + "\n"
+    if fmt not in ("html", "pdf"):
+        raise ReportError(f"unknown format '{fmt}' (allowed: text, html, json, pdf)")
+    import jinja2
+
+    try:
+        template = environment(kb).get_template("history.html")
+        html = _tidy(template.render(h=history, comparison=comparison, generated=generated))
+    except jinja2.TemplateError as error:
+        raise ReportError(f"report template history.html: {error}") from error
+    return to_pdf(html) if fmt == "pdf" else html
+
+
 def render_cohort(
     cohort: dict[str, Any], rows: list[dict[str, Any]], kb: KnowledgeBase, fmt: str, generated: str
 ) -> str | bytes:

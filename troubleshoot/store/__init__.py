@@ -6,6 +6,7 @@
 - `database`: the Store (open, save, list);
 - `items`: follow-up items and their audit trail; `cases`: the cases that hold them;
 - `personal`: the figures kept of one person's assessments, for their request to see them;
+- `roster`: the roster, reassessment triggers and when people were last assessed;
 - `purge`: deleting so that it is gone, with the purge log;
 - `settings`: the organisation's settings, kept in the database;
 - `counts`: what the cohort report counts (people), counted by the database.
@@ -28,6 +29,7 @@ from troubleshoot.store.database import Store, Stored
 from troubleshoot.store.items import ITEM_STATUSES, FollowUp
 from troubleshoot.store.migrations import MIGRATIONS
 from troubleshoot.store.purge import Purged, PurgeRule
+from troubleshoot.store.roster import LOCATIONS, TRIGGERS, Last, Person, Trigger, checked_location
 from troubleshoot.store.schema import (
     COHORT_TABLES,
     MAX_LABEL,
@@ -48,6 +50,7 @@ __all__ = [
     "CASE_STATUSES",
     "COHORT_TABLES",
     "ITEM_STATUSES",
+    "LOCATIONS",
     "MAX_LABEL",
     "MIGRATIONS",
     "OUTCOMES",
@@ -55,12 +58,15 @@ __all__ = [
     "PRIORITY_OF_KIND",
     "SETTINGS",
     "STORAGE",
+    "TRIGGERS",
     "Case",
     "CohortQuery",
     "Filters",
     "FollowUp",
     "GroupCount",
+    "Last",
     "MonthCount",
+    "Person",
     "PurgeRule",
     "Purged",
     "QueueCount",
@@ -68,9 +74,11 @@ __all__ = [
     "Store",
     "Stored",
     "Tally",
+    "Trigger",
     "Value",
     "ValueCount",
     "add_time",
+    "checked_location",
     "default_url",
     "described_time",
     "flatten_summary",

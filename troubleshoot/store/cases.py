@@ -326,7 +326,12 @@ class CaseWork(ItemWork):
             values = {"told": True}
         elif action != "note":
             raise OptionError(f"unknown case action {quoted(action)}")
-        named = {"review": "in_review", "close": "closed", "reopen": "reopened"}.get(action, action)
+        named = {
+            "review": "reviewing",
+            "close": "closed",
+            "reopen": "reopened",
+            "assign": "assigned",
+        }.get(action, action)
         with self._begin() as conn:
             if values:
                 conn.execute(cases.update().where(cases.c.id == case.id).values(**values))

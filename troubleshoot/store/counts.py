@@ -6,12 +6,17 @@ granted are read (`COHORT_TABLES`): never an answer, a respondent or a note."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from troubleshoot.store.schema import cohort_entries, cohort_followups, summary_values
+from troubleshoot.store.schema import (
+    cohort_entries,
+    cohort_followups,
+    cohort_roster,
+    summary_values,
+)
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,19 @@ class QueueCount(NamedTuple):
     n: int  # people with an open follow-up of this kind
 
 
+class CoverageCount(NamedTuple):
+    department: str | None
+    on_roster: int  # people on the roster (leavers not)
+    assessed: int  # of them, assessed in the period
+
+
 @dataclass(frozen=True)
 class Tally:
     groups: list[GroupCount]
     months: list[MonthCount]
     values: list[ValueCount]
     queue: list[QueueCount]
+    coverage: list[CoverageCount] = field(default_factory=list)
 
 
 def _where(query: CohortQuery) -> list[Any]:
@@ -107,12 +119,22 @@ def tally(connect: Callable[[], Any], query: CohortQuery) -> Tally:
         .where(f.assessment_id.in_(latest))
         .group_by(f.kind)
     )
+    r = cohort_roster.c
+    assessed = sa.select(e.person_id).where(*where, e.person_id.is_not(None)).distinct()
+    coverage = sa.select(
+        r.department,
+        sa.func.count().label("on_roster"),
+        sa.func.count(sa.case((r.person_id.in_(assessed), 1))).label("assessed"),
+    ).group_by(r.department)
+    if query.department is not None:
+        coverage = coverage.where(r.department == query.department)
     with connect() as conn:
         return Tally(
             [GroupCount(*row) for row in conn.execute(groups)],
             [MonthCount(*row) for row in conn.execute(months)],
             [ValueCount(*row) for row in conn.execute(values)],
             [QueueCount(*row) for row in conn.execute(queue)],
+            [CoverageCount(*row) for row in conn.execute(coverage)],
         )
 
 

@@ -30,6 +30,7 @@ from troubleshoot.store.items import opened_items, valid_id
 from troubleshoot.store.migrations import MIGRATIONS
 from troubleshoot.store.personal import PersonalData
 from troubleshoot.store.purge import Purging
+from troubleshoot.store.roster import RosterWork
 from troubleshoot.store.schema import (
     NO_FILTERS,
     Filters,
@@ -62,9 +63,10 @@ class Stored:
     program: str
     risk_level: str
     red_flags: bool
+    workstation: str | None = None  # office | home | other, when named
 
 
-class Store(Purging, PersonalData, CaseWork):
+class Store(Purging, PersonalData, CaseWork, RosterWork):
     """Assessments and follow-ups in one database; open with `Store.open(url)`."""
 
     def __init__(self, engine: Engine) -> None:
@@ -289,6 +291,7 @@ def _stored(row: Any) -> Stored:
         row.program,
         row.risk_level,
         bool(row.red_flags),
+        row.workstation,
     )
 
 

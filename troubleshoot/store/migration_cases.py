@@ -6,6 +6,8 @@ Frozen: it builds what version 7 was, whatever `schema` says later."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -126,16 +128,33 @@ def _trail_triggers(conn: Connection, dialect: str) -> None:
     )
 
 
+def _moment(value: Any) -> datetime | None:
+    """A time as read by plain SQL: SQLite gives text."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
 def _cases_from_followups(conn: Connection, cases: sa.Table, trail: sa.Table) -> None:
     """The follow-ups stored so far, grouped: a person's open ones in one case, and the closed
     ones of each assessment in a closed case. A case's id is its first follow-up's."""
-    rows = conn.execute(
+    read = conn.execute(
         sa.text(
             "SELECT f.id, f.assessment_id, f.status, f.opened_at, f.closed_at, a.respondent "
             "FROM followups f JOIN assessments a ON a.id = f.assessment_id ORDER BY f.id"
         )
     ).all()
     groups: dict[tuple[Any, ...], list[Any]] = {}
+    rows: list[Any] = [
+        SimpleNamespace(
+            **{
+                **row._asdict(),
+                "opened_at": _moment(row.opened_at),
+                "closed_at": _moment(row.closed_at),
+            }
+        )
+        for row in read
+    ]
     for row in rows:
         if row.status == "open":
             key: tuple[Any, ...] = ("open", row.respondent or f"#{row.assessment_id}")
