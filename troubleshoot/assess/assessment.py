@@ -11,6 +11,7 @@ from typing import Any
 
 from troubleshoot import __version__
 from troubleshoot.assess import safety, sections
+from troubleshoot.assess.next_steps import plan
 from troubleshoot.assess.result import (
     SCHEMA_VERSION,
     Because,
@@ -88,7 +89,7 @@ def assess(
     result = _Builder(
         kb, answers, evaluation, emergency_number, workstation, support_contact
     ).build(explain)
-    return dataclasses.replace(result, ignored_answers=ignored)
+    return dataclasses.replace(result, ignored_answers=ignored, next_steps=plan(result))
 
 
 class _Builder:

@@ -208,6 +208,8 @@ class Result:
     # In the person's own report only: what it holds because of a private answer ("advice:id",
     # "technique:id", "urgency:id"), which is not stored and never shown to staff.
     person_only: tuple[str, ...] = ()
+    # At most five actions, most important first, each with its reason (see next_steps).
+    next_steps: tuple[Any, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = _plain(asdict(self))

@@ -13,6 +13,7 @@ from troubleshoot.cli.common import DbOption, RulesOption, app, choose_format, e
 from troubleshoot.errors import OptionError, TroubleshootError
 
 if TYPE_CHECKING:
+    from troubleshoot.assess import Result
     from troubleshoot.conditions import AnswerValue
     from troubleshoot.interview import InterviewSession, Privacy
     from troubleshoot.kb import KnowledgeBase
@@ -34,7 +35,8 @@ def assess(
         typer.Option(
             "--format",
             "-f",
-            help="terminal, text, md, html or json (default: terminal, or from the -o file name).",
+            help="terminal, text, md, html, json or pdf (default: terminal, or from the -o "
+            "file name).",
             show_default=False,
         ),
     ] = None,
@@ -94,6 +96,14 @@ def assess(
             show_default=False,
         ),
     ] = None,
+    full_report: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="In a terminal, show the whole report (in a pager) rather than the short "
+            "version with your next steps.",
+        ),
+    ] = False,
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
@@ -109,7 +119,7 @@ def assess(
     from troubleshoot.errors import StoreError
     from troubleshoot.interview import ASK, STORE, storage_note
     from troubleshoot.kb import load_knowledge_base
-    from troubleshoot.report import FORMATS, document
+    from troubleshoot.report import FORMATS, document, print_terminal
     from troubleshoot.store import checked_location
     from troubleshoot.store import location as store_location
 
@@ -176,7 +186,14 @@ def assess(
         where = store_location(db) if stored is not None else ""
         note = storage_note(stored, privacy, consent, str(failure) if failure else "", where)
         shown = {"id": stored} if stored is not None else None
-        emit(document(person, kb, chosen, shown, note), chosen, output)
+        on_screen = chosen == "terminal" and output is None and sys.stdout.isatty()
+        if on_screen and not full_report:
+            print_terminal(str(document(person, kb, chosen, shown, note, summary=True)))
+            _offer_more(person, kb, shown, note, answers is None and sys.stdin.isatty())
+        elif on_screen:
+            print_terminal(str(document(person, kb, chosen, shown, note)), pager=True)
+        else:
+            emit(document(person, kb, chosen, shown, note), chosen, output)
         if failure is not None:
             typer.echo(f"Not stored: {failure}\n{kept}", err=True)
             raise typer.Exit(failure.exit_code)
@@ -185,6 +202,43 @@ def assess(
     finally:
         if session is not None:
             session.close()
+
+
+def _offer_more(
+    person: Result, kb: KnowledgeBase, shown: dict[str, int] | None, note: str, ask: bool
+) -> None:
+    """After the short version: the full report in a pager, or saved where the person says
+    (0600). Nothing is written unasked: the computer may be shared."""
+    from troubleshoot.files import write_file
+    from troubleshoot.report import document, print_terminal
+    from troubleshoot.text import visible
+
+    if not ask:
+        typer.echo("The full report: troubleshoot assess --full, or -o report.html / report.pdf.")
+        return
+    question = "Enter = done, f = the full report, h = save it as HTML, p = save it as PDF"
+    while True:
+        try:
+            reply = typer.prompt(question, default="", show_default=False).strip().lower()[:1]
+        except (typer.Abort, EOFError):
+            return
+        if not reply:
+            return
+        if reply == "f":
+            print_terminal(str(document(person, kb, "terminal", shown, note)), pager=True)
+        elif reply in ("h", "p"):
+            fmt = "html" if reply == "h" else "pdf"
+            try:
+                target = typer.prompt("Save to which file?", default=f"report.{fmt}")
+                write_file(document(person, kb, fmt, shown, note), Path(target))
+            except (typer.Abort, EOFError):
+                return
+            except TroubleshootError as error:
+                typer.echo(f"Not saved: {error}", err=True)
+                continue
+            typer.echo(f"Saved to {visible(target)} (readable by you only).")
+        else:
+            typer.echo("Please type f, h, p, or press Enter.")
 
 
 def organisation(db: str | None, no_save: bool) -> dict[str, str]:

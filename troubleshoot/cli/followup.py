@@ -239,6 +239,7 @@ def followup_assign(
         typer.Option(
             "--due",
             formats=DATE_FORMATS,
+            metavar="YYYY-MM-DD",
             help="Due date (default: by priority; see `settings show`).",
             show_default=False,
         ),

@@ -61,6 +61,7 @@ def purge(
         typer.Option(
             "--before",
             formats=DATE_FORMATS,
+            metavar="YYYY-MM-DD",
             help="Delete assessments made before this date (UTC).",
             show_default=False,
         ),

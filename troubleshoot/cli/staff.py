@@ -29,12 +29,22 @@ if TYPE_CHECKING:
 
 Since = Annotated[
     datetime | None,
-    typer.Option("--since", formats=DATE_FORMATS, help="From this date (UTC).", show_default=False),
+    typer.Option(
+        "--since",
+        formats=DATE_FORMATS,
+        metavar="YYYY-MM-DD",
+        help="From this date (UTC).",
+        show_default=False,
+    ),
 ]
 Until = Annotated[
     datetime | None,
     typer.Option(
-        "--until", formats=DATE_FORMATS, help="Before this date (UTC).", show_default=False
+        "--until",
+        formats=DATE_FORMATS,
+        metavar="YYYY-MM-DD",
+        help="Before this date (UTC).",
+        show_default=False,
     ),
 ]
 Department = Annotated[

@@ -162,7 +162,12 @@ def build(
     }
     reportable = {region for symptom in kb.symptoms for region in symptom.regions}
     cause_text = {c.id: f"{c.text} ({kb.symptom[c.symptom].name})" for c in kb.cause.values()}
-    check_text = {c.id: c.area[:1].upper() + c.area[1:] for c in kb.checks}
+    # A desk problem by what was wrong (the answers behind it), never by its advice.
+    check_text = {
+        c.id: f"{c.area.replace('_', ' ').capitalize()}: "
+        + ", ".join(sorted(kb.question[q].label for q in kb.questions_behind(c.failed_when)))
+        for c in kb.checks
+    }
     queue = {q.kind: q.n for q in tally.queue}
     cohort.sections = {
         "regions": independent("regions", {r.id: r.name for r in kb.regions if r.id in reportable}),

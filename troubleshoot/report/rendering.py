@@ -8,6 +8,7 @@ missing value is an error rather than a blank. Template context (all formats):
 - `stored`: None, or where the assessment is stored (`{"id": ...}`): the report then says the
   OH team has been told
 - `storage_note`: None, or the report's last line: whether and where it was stored
+- `summary`: true for the short terminal version of report.md (see `document`)
 - `plain`: true for the plain-text layout of report.md
 - filter `region_name`: body-region id -> its name; `regions`: id -> name (for the body map)
 - filter `md`: free text (a department, a filter value) escaped for Markdown, so it shows
@@ -20,6 +21,7 @@ import csv
 import io
 import json
 import os
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,6 +65,9 @@ def environment(kb: KnowledgeBase, directory: Path | None = None) -> jinja2.Envi
     names = {region.id: region.name for region in kb.regions}
     env.filters["region_name"] = lambda region_id: names.get(region_id, region_id)
     env.filters["md"] = lambda value: markdown(str(value))
+    # A citation names the document (its title), never the hashed file name it is kept as.
+    titles = {source.file: source.title for source in kb.sources}
+    env.filters["source_title"] = lambda file: titles.get(file, file)
     env.globals["regions"] = names
     return env
 
@@ -73,6 +78,8 @@ def render(
     fmt: str,
     stored: dict[str, Any] | None = None,
     storage_note: str | None = None,
+    summary: bool = False,
+    made: str | None = None,
 ) -> str:
     """The report as text in one of FORMATS ("terminal" gives the Markdown source). A stored
     result (its JSON document as a dict) renders exactly like the live one; `stored` says where
@@ -86,7 +93,11 @@ def render(
 
     try:
         template = environment(kb).get_template(TEMPLATES[fmt])
-        return _tidy(template.render(r=data, stored=stored, storage_note=storage_note))
+        return _tidy(
+            template.render(
+                r=data, stored=stored, storage_note=storage_note, summary=summary, made=made
+            )
+        )
     except jinja2.TemplateError as error:
         raise ReportError(f"report template {TEMPLATES[fmt]}: {error}") from error
 
@@ -112,11 +123,16 @@ def document(
     fmt: str,
     stored: dict[str, Any] | None = None,
     storage_note: str | None = None,
+    summary: bool = False,
 ) -> str | bytes:
-    """The employee report in any format, PDF included (as bytes)."""
-    if fmt == "pdf":
-        return to_pdf(render(result, kb, "html", stored, storage_note))
-    return render(result, kb, "md" if fmt == "terminal" else fmt, stored, storage_note)
+    """The employee report in any format, PDF included (as bytes). `summary`: the short
+    terminal version (urgency, referral, risk, next steps, likely causes, the emergency
+    statement; never less on safety than the full report)."""
+    if fmt == "pdf":  # every page's footer: when it was made, the assessment, page N of M
+        made = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
+        return to_pdf(render(result, kb, "html", stored, storage_note, made=made))
+    fmt = "md" if fmt == "terminal" else fmt
+    return render(result, kb, fmt, stored, storage_note, summary and fmt == "md")
 
 
 def _tidy(text: str) -> str:
@@ -129,11 +145,17 @@ def _tidy(text: str) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
-def print_terminal(markdown_text: str, color: bool | None = None) -> None:
+def print_terminal(markdown_text: str, color: bool | None = None, pager: bool = False) -> None:
+    """Print with Rich; `pager`: through the system pager (like `git log`), keeping colour."""
     from rich.console import Console
     from rich.markdown import Markdown
 
-    Console(force_terminal=color, highlight=False).print(Markdown(markdown_text))
+    console = Console(force_terminal=color, highlight=False)
+    if pager:
+        with console.pager(styles=True):
+            console.print(Markdown(markdown_text))
+        return
+    console.print(Markdown(markdown_text))
 
 
 COHORT_FORMATS = ("html", "md", "json", "csv", "pdf")
