@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import pytest
 
 from troubleshoot.errors import AnswersError
@@ -191,3 +194,56 @@ def test_not_sure_can_be_picked_for_a_multi_choice_question(kb) -> None:
     assert parse_reply(mood, str(len(labels))) == "not_sure"
     with pytest.raises(AnswersError, match="on its own"):
         parse_reply(mood, f"1, {len(labels)}")
+
+
+def test_multi_choice_takes_labels_and_unambiguous_parts_of_them(kb) -> None:
+    from troubleshoot.interview.questionnaire import parse_reply
+
+    symptoms = kb.question["symptoms"]
+    picked = parse_reply(symptoms, "wrist pain, tingling", partial=True)
+    assert picked == ["wrist_pain", "hand_tingling_weakness"]
+    assert parse_reply(symptoms, "3 11") == parse_reply(symptoms, "3, 11")
+    # A label that holds commas is matched whole before the reply is split.
+    mood = kb.question["mood"]
+    whole = next(c for c in mood.choices if "," in c.label)
+    assert parse_reply(mood, whole.label) == [whole.id]
+    # Too short, or matching two labels: not a guess, an error.
+    with pytest.raises(AnswersError):
+        parse_reply(symptoms, "pa", partial=True)
+    with pytest.raises(AnswersError):
+        parse_reply(symptoms, "pain", partial=True)
+    # Without `partial` (the safety questions), only whole labels, ids or numbers count.
+    with pytest.raises(AnswersError):
+        parse_reply(symptoms, "wrist pain, tingling")
+
+
+def _scripted(replies: list[str]) -> Callable[[str], str]:
+    """Typed replies, then the end of input."""
+    left = list(replies)
+
+    def ask(_: str) -> str:
+        if not left:
+            raise EOFError
+        return left.pop(0)
+
+    return ask
+
+
+def test_a_safety_question_never_takes_a_part_of_a_label(kb) -> None:
+    said: list[str] = []
+    interview = Interview(kb, _scripted(["sur"]), said.append)  # a part of "Not sure"
+    with pytest.raises(EOFError):
+        interview.run()
+    assert "leg_pain_weakness_tingling" not in interview.answers
+    assert any("is not a valid answer here" in line and "1) Yes" in line for line in said)
+
+
+def test_the_question_count_only_grows_and_says_why(kb, clear_screen) -> None:
+    said: list[str] = []
+    interview = Interview(kb, _scripted(["2"] * 12 + ["neck pain, eye strain"]), said.append)
+    with pytest.raises(EOFError):
+        interview.run()
+    counts = [int(m.group(1)) for line in said for m in [re.search(r"of about (\d+)\]", line)] if m]
+    assert counts == sorted(counts)
+    assert any("(your answers added questions)" in line for line in said)
+    assert any(line.startswith("Understood: ") for line in said)

@@ -32,6 +32,54 @@ ARGS = [
 ]
 
 CONTRAST_JS = (Path(__file__).parent / "contrast.js").read_text()
+# axe-core from the npm registry (tests/report/package.json; .ci/run installs it).
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+# Every text-bearing element whose text runs past its own box, or an SVG's text past the SVG.
+OVERFLOW_JS = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('svg') || !el.textContent.trim() || el.offsetParent === null) continue;
+    const style = getComputedStyle(el);
+    if (style.overflowX === 'auto' || style.overflowX === 'scroll') continue;
+    if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
+      bad.push(el.tagName + ': ' + el.textContent.slice(0, 40));
+  }
+  for (const svg of document.querySelectorAll('svg')) {
+    if (svg.getBoundingClientRect().width === 0) continue;
+    const box = svg.getBoundingClientRect();
+    for (const t of svg.querySelectorAll('text')) {
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.left < box.left - 1 || r.right > box.right + 1))
+        bad.push('svg text: ' + t.textContent.slice(0, 40));
+    }
+  }
+  return bad;
+}"""
+
+
+def _axe(page: Any) -> list[str]:
+    """Serious or critical axe-core violations (none is allowed)."""
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must install axe-core (npm ci --prefix tests/report; see .ci/run)")
+        pytest.skip("axe-core is not installed (npm ci --prefix tests/report)")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document)).violations"
+        ".map(v => [v.impact, v.id, v.nodes.length])"
+    )
+    return [
+        f"{impact} {rule} ({n})" for impact, rule, n in found if impact in ("serious", "critical")
+    ]
+
+
+def _fits(browser: Any, path: Path, width: int) -> list[str]:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(path.as_uri())
+    bad = page.evaluate(OVERFLOW_JS)
+    page.screenshot(path=str(OUTPUT / f"{path.stem}-{width}.png"), full_page=False)
+    page.close()
+    return list(bad)
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +144,29 @@ def test_employee_report_in_a_browser(browser, kb, clear_screen, tmp_path) -> No
     hit = set(page.eval_on_selector_all("g.region.hit", "els => els.map(e => e.dataset.region)"))
     assert hit == set(result.regions) == {"neck", "lower_back", "eyes"}
     assert page.locator("g.region").count() == len(kb.regions)
-    assert page.locator("svg.rosa-chart").count() == 1
+    rosa = result.rosa or {}
+    decided = (
+        rosa.get("complete")
+        or rosa.get("action_level_reached")
+        or (rosa["final_range"][0] == rosa["final_range"][1])
+    )
+    # The workstation chart only once the answers settle the score; else one line says how.
+    assert page.locator("svg.rosa-chart").count() == (1 if decided else 0)
+    if not decided:
+        assert "troubleshoot assess --workstation" in page.inner_text("#rosa")
     _check_accessibility(page)
     page.emulate_media(media="screen")
     page.screenshot(path=str(OUTPUT / "employee-report.png"), full_page=True)
+    assert _axe(page) == []
+    # Every folded technique opens from the keyboard.
+    folded = page.locator("details.card:not([open]) > summary")
+    assert folded.count() >= 1
+    folded.first.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("details.card:not([open])").count() == folded.count()
     assert errors == []
+    for width in (1280, 390):
+        assert _fits(browser, tmp_path / "report.html", width) == [], width
 
 
 def test_cohort_report_in_a_browser(browser, kb, clear_screen, tmp_path) -> None:
@@ -135,4 +201,13 @@ def test_cohort_report_in_a_browser(browser, kb, clear_screen, tmp_path) -> None
     _check_accessibility(page)
     page.emulate_media(media="screen")
     page.screenshot(path=str(OUTPUT / "cohort-report.png"), full_page=True)
+    assert _axe(page) == []
     assert errors == []
+    for width in (1280, 390):
+        assert _fits(browser, tmp_path / "cohort.html", width) == [], width
+    # On a phone the charts give way to lists of the same figures.
+    phone = browser.new_page(viewport={"width": 390, "height": 900})
+    phone.goto((tmp_path / "cohort.html").as_uri())
+    assert phone.locator("ul.bar-list").first.is_visible()
+    assert not phone.locator("svg.bar-chart").first.is_visible()
+    phone.close()

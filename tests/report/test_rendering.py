@@ -80,7 +80,8 @@ def test_html_is_standalone_and_highlights_exactly_the_reported_regions(run, kb)
     assert page.external == []
     assert page.all_regions == {r.id for r in kb.regions}
     assert page.hit_regions == {"neck", "wrists_hands"}
-    assert page.tags.count("svg") == 2 and "style" in page.tags  # body map and workstation chart
+    # The body map; the workstation chart only once the answers settle the score.
+    assert page.tags.count("svg") == 1 and "style" in page.tags
 
 
 def test_html_order_puts_safety_first(run, kb) -> None:
@@ -303,3 +304,67 @@ def test_pdf_report_pages_carry_the_report(run, kb, tmp_path) -> None:
     assert isinstance(referral, bytes)
     words = " ".join(p.extract_text() for p in PdfReader(BytesIO(referral)).pages)
     assert "See your doctor first" in words and "Stretches" not in words
+
+
+def test_the_pdf_body_map_shows_the_painful_regions_in_colour(run, kb, tmp_path) -> None:
+    """Page 1 rendered to an image: the highlight colour is there, and nowhere without pain."""
+    import os
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    from troubleshoot.report import document
+
+    if shutil.which("pdftoppm") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install poppler-utils (see .ci/run)")
+        pytest.skip("no pdftoppm here (apt-get install poppler-utils)")
+
+    def highlighted(answers: dict) -> int:
+        pdf = document(run(answers), kb, "pdf")
+        assert isinstance(pdf, bytes)
+        (tmp_path / "r.pdf").write_bytes(pdf)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "50",
+                "-png",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                str(tmp_path / "r.pdf"),
+                str(tmp_path / "page"),
+            ],
+            check=True,
+        )
+        image = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
+        for old in tmp_path.glob("page*.png"):
+            old.unlink()
+        # The hit colour, #d9480f, give or take anti-aliasing.
+        return sum(
+            1
+            for r, g, b in image.getdata()  # type: ignore[misc]
+            if abs(r - 0xD9) < 24 and abs(g - 0x48) < 24 and abs(b - 0x0F) < 24
+        )
+
+    assert highlighted({"symptoms": ["neck_pain"], "severity": {"neck_pain": 5}}) > 20
+    assert highlighted({"symptoms": ["none"]}) == 0
+
+
+def test_every_pdf_page_has_a_footer_with_the_date_and_page_number(run, kb) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from troubleshoot.report import document
+
+    pdf = document(run(FULL), kb, "pdf", {"id": 42})
+    assert isinstance(pdf, bytes)
+    pages = PdfReader(BytesIO(pdf)).pages
+    for number, page in enumerate(pages, start=1):
+        text = page.extract_text()
+        assert f"Page {number} of {len(pages)}" in text
+        assert "Report made " in text and "stored as assessment 42" in text

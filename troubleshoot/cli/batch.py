@@ -152,8 +152,14 @@ def _progress() -> Any:
     from rich.text import Text
 
     class Rate(ProgressColumn):
+        """Rows per second over the whole run so far (none in the first second: a rate from
+        a handful of rows would be noise)."""
+
         def render(self, task: Any) -> Text:
-            return Text(f"{task.speed or 0:.0f} rows/s")
+            elapsed = task.finished_time if task.finished else task.elapsed
+            if not elapsed or elapsed < 1:
+                return Text("")
+            return Text(f"{task.completed / elapsed:,.0f} rows/s")
 
     return Progress(
         TextColumn("{task.description}"),

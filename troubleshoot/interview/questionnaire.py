@@ -178,20 +178,32 @@ def group_hint(question: Question, value: str) -> str | None:
     return None
 
 
-def parse_reply(question: Question, reply: str) -> AnswerValue:
-    """Turn typed text into an answer value; raise AnswersError with the allowed values."""
+def parse_reply(question: Question, reply: str, partial: bool = False) -> AnswerValue:
+    """Turn typed text into an answer value; raise AnswersError with the allowed values.
+    `partial`: a choice may be named by an unambiguous part of its label (never on a safety
+    question, where a guess could hide a warning sign)."""
     text = reply.strip()
     shown = options(question)
     unsure = text.lower() in UNSURE_WORDS or text.lower() == question.unsure_label.lower()
     if unsure and (question.allow_unsure or question.optional):
         return UNSURE
     if question.type in ("yes_no", "choice"):
-        return _pick(question, text, shown)
+        return _pick(question, text, shown, partial)
     if question.type == "multi":
-        parts = [part for part in text.replace(";", ",").replace(" ", ",").split(",") if part]
+        # Some labels hold commas: the whole reply as one choice first, then its parts.
+        try:
+            whole = _pick(question, text, shown, partial=False)
+        except AnswersError:
+            whole = None
+        if whole is not None and whole != UNSURE:
+            return coerce_answer(question, [whole], "answer", question.id)
+        if re.fullmatch(r"[0-9 ]+", text):
+            parts = text.split()
+        else:
+            parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
         if not parts:
             raise AnswersError("pick at least one option (numbers separated by commas)")
-        picked = [_pick(question, part, shown) for part in parts]
+        picked = [_pick(question, part, shown, partial) for part in parts]
         if UNSURE in picked:
             if len(picked) > 1:
                 raise AnswersError("'not sure' goes on its own, not with other choices")
@@ -200,8 +212,10 @@ def parse_reply(question: Question, reply: str) -> AnswerValue:
     return coerce_answer(question, text, "answer", question.id)
 
 
-def _pick(question: Question, text: str, shown: list[tuple[str, str]]) -> str:
-    lowered = text.lower()
+def _pick(
+    question: Question, text: str, shown: list[tuple[str, str]], partial: bool = False
+) -> str:
+    lowered = " ".join(text.lower().split())
     if re.fullmatch(r"[0-9]{1,3}", lowered) and 1 <= int(lowered) <= len(shown):
         return shown[int(lowered) - 1][0]
     for value, label in shown:
@@ -209,6 +223,10 @@ def _pick(question: Question, text: str, shown: list[tuple[str, str]]) -> str:
             return value
     if question.type == "yes_no" and lowered in ("y", "n"):
         return "yes" if lowered == "y" else "no"
+    if partial and len(lowered) >= 3:
+        found = [value for value, label in shown if lowered in label.lower()]
+        if len(found) == 1:
+            return found[0]
     names = ", ".join(f"{n}={value}" for n, (value, _) in enumerate(shown, start=1))
     raise AnswersError(f"'{text}' is not one of the options ({names})")
 
@@ -264,6 +282,7 @@ class Interview:
         self.answers: dict[str, AnswerValue] = {}
         self.history: list[Step] = []
         self.warned: set[str] = set()  # emergencies already told, once each
+        self.estimate = 0  # the question count shown; it only grows (when answers add some)
 
     def restore(self, answers: dict[str, AnswerValue], history: list[tuple[str, str]]) -> None:
         """Continue from saved answers (a draft); the next question is the first unanswered."""
@@ -302,7 +321,13 @@ class Interview:
         item = self.kb.symptom[step.item].name if step.item in self.kb.symptom else step.item
         steps = plan(self.kb, self.answers, self.workstation)
         done = sum(1 for s in steps if _is_answered(s, self.answers))
-        lines = [f"\n[{done + 1} of about {len(steps)}] {question.prompt.replace('{item}', item)}"]
+        grew = self.estimate and len(steps) > self.estimate
+        self.estimate = max(self.estimate, len(steps))
+        lines = [
+            f"\n[{done + 1} of about {self.estimate}]"
+            + (" (your answers added questions)" if grew else "")
+            + f" {question.prompt.replace('{item}', item)}"
+        ]
         for number, (value, label) in enumerate(options(question), start=1):
             if (group := group_hint(question, value)) is not None:
                 lines.append(f"  {group}")
@@ -349,15 +374,26 @@ class Interview:
                     return
                 self.say("Please answer (or type ? to see why we ask, b to go back).")
                 continue
+            safety = question.id in self.kb.sign or question.section == self._safety_section
             try:
-                value = parse_reply(question, reply)
+                value = parse_reply(question, reply, partial=not safety)
             except AnswersError:
-                allowed = ", ".join(allowed_values(question))
-                how = "a number from the list or " if options(question) else ""
-                self.say(
-                    f"Sorry, '{reply}' is not a valid answer here. Type {how}one of: {allowed}."
-                )
+                shown = options(question)
+                if shown:
+                    listed = "; ".join(f"{n}) {label}" for n, (_, label) in enumerate(shown, 1))
+                    self.say(
+                        f"Sorry, '{reply}' is not a valid answer here. Type a number or "
+                        f"the words: {listed}."
+                    )
+                else:
+                    allowed = ", ".join(allowed_values(question))
+                    self.say(
+                        f"Sorry, '{reply}' is not a valid answer here. Type one of: {allowed}."
+                    )
                 continue
+            if question.type == "multi" and isinstance(value, list) and options(question):
+                labels = dict(options(question))
+                self.say("Understood: " + "; ".join(labels.get(v, v) for v in value) + ".")
             self._record(step, value)
             return
 
@@ -391,11 +427,18 @@ class Interview:
             "`troubleshoot assess --resume`, or go on now."
         )
 
+    @property
+    def _safety_section(self) -> str:
+        """The section the warning signs are asked in (no guessing at replies there)."""
+        first = next(iter(self.kb.signs), None)
+        return self.kb.question[first.id].section if first and first.id in self.kb.question else ""
+
     def _go_back(self) -> bool:
         if not self.history:
             return False
         step = self.history.pop()
         value = self.answers.get(step.question.id)
+        was = value.get(step.item) if step.item and isinstance(value, dict) else value
         if step.item and isinstance(value, dict):
             value.pop(step.item, None)
             if not value:
@@ -405,5 +448,10 @@ class Interview:
         self.answers = prune(self.kb, self.answers, self.workstation)
         if self.on_change:
             self.on_change(self)
-        self.say("(back one question)")
+        shown = dict(options(step.question))
+        if isinstance(was, list):
+            said = "; ".join(shown.get(v, str(v)) for v in was)
+        else:
+            said = shown.get(str(was), str(was)) if was is not None else "no answer"
+        self.say(f"(back one question) You had answered: {said}. Answer it again.")
         return True
