@@ -329,3 +329,23 @@ def test_cohort_pdf(kb, tmp_path, runner: CliRunner) -> None:
     assert result.exit_code == 0, result.stderr
     text = " ".join(page.extract_text() for page in PdfReader(str(target)).pages)
     assert "Workforce ergonomics: cohort report" in text and "whole months" in text
+
+
+def test_a_suppressed_figure_reads_the_same_in_every_format(kb, tmp_path) -> None:
+    from troubleshoot.report import render_cohort
+
+    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
+    screen = {f.id: "no" for f in kb.signs}
+    for n in range(12):
+        answers = {**screen, "symptoms": ["neck_pain"] if n < 10 else ["eye_strain"]}
+        store.save(answers, assess(kb, answers).to_dict(), f"p{n}", "IT", datetime(2026, 3, 1))
+    built = cohorts.build(kb, store.cohort_tally(WHOLE), WHOLE, 5)
+    eyes = next(c for c in built.sections["symptoms"] if c.key == "eye_strain")
+    assert eyes.count is None and eyes.why == "small"
+    data, rows = built.to_dict(), cohorts.csv_rows(built)
+    (row,) = [r for r in rows if r["section"] == "symptoms" and r["key"] == "eye_strain"]
+    assert row["count"] == "fewer than 5"
+    for fmt in ("md", "html"):
+        text = str(render_cohort(data, rows, kb, fmt, "today"))
+        after = text.split("Eye strain", 1)[1]
+        assert "fewer than 5" in after[:160], fmt  # the figure beside its label

@@ -308,8 +308,11 @@ def _trend(tally: Tally, k: int, department: str | None) -> list[dict[str, Any]]
 def csv_rows(cohort: Cohort) -> list[dict[str, Any]]:
     """The cohort in long form for spreadsheets: one row per published figure."""
 
-    def shown(value: int | None) -> object:
-        return "suppressed" if value is None else value
+    def shown(value: int | None, why: str | None = "small") -> object:
+        """A figure as every format words it: a number, or why it is not there."""
+        if value is not None:
+            return value
+        return "not shown" if why == "protects" else f"fewer than {cohort.min_group}"
 
     rows: list[dict[str, Any]] = [
         {
@@ -326,7 +329,7 @@ def csv_rows(cohort: Cohort) -> list[dict[str, Any]]:
                 "section": name,
                 "key": c.key,
                 "label": c.label,
-                "count": shown(c.count),
+                "count": shown(c.count, c.why),
                 "percent": "" if c.percent is None else c.percent,
             }
             for c in counts
@@ -337,7 +340,7 @@ def csv_rows(cohort: Cohort) -> list[dict[str, Any]]:
                 "section": "departments",
                 "key": dept["department"],
                 "label": "people",
-                "count": shown(dept["n"]),
+                "count": shown(dept["n"], dept.get("why")),
                 "percent": ""
                 if dept["percent_high_or_referral"] is None
                 else dept["percent_high_or_referral"],
@@ -349,7 +352,7 @@ def csv_rows(cohort: Cohort) -> list[dict[str, Any]]:
                 "section": "trend",
                 "key": month["month"],
                 "label": "people",
-                "count": shown(month["n"]),
+                "count": shown(month["n"], month.get("why")),
                 "percent": ""
                 if month["percent_high_or_referral"] is None
                 else month["percent_high_or_referral"],
@@ -361,7 +364,7 @@ def csv_rows(cohort: Cohort) -> list[dict[str, Any]]:
                 "section": "coverage",
                 "key": row["department"],
                 "label": "assessed of those on the roster",
-                "count": shown(row["assessed"]),
+                "count": shown(row["assessed"], row.get("assessed_why")),
                 "percent": "" if row["percent_assessed"] is None else row["percent_assessed"],
             }
         )
