@@ -101,15 +101,16 @@ def list_assessments(
     db: DbOption = None,
 ) -> None:
     """List stored assessments (oldest first) with their risk level."""
-    from troubleshoot.oh.staff import listing
+    from troubleshoot.kb import load_knowledge_base
+    from troubleshoot.oh.staff import listing_lines
     from troubleshoot.store import Store
 
     try:
         store = Store.open(db, read=True)
-        typer.echo(
-            listing(store.find(_filters(since, until, department, risk, red_flags, respondent))),  # type: ignore[arg-type]
-            nl=False,
-        )
+        names = {s.id: s.name for s in load_knowledge_base().symptoms}
+        filters = _filters(since, until, department, risk, red_flags, respondent)
+        for line in listing_lines(store.listed(filters), names):  # type: ignore[arg-type]
+            typer.echo(line, nl=False)
     except TroubleshootError as error:
         fail(error)
 
@@ -286,9 +287,10 @@ def export(
     """Export stored assessments: flat rows (answers and conclusions), or everything in JSON.
 
     Answers marked private are never stored, so no export holds them."""
-    from troubleshoot.files import write_file
+    from troubleshoot.files import StreamedFile, write_file
+    from troubleshoot.kb import load_knowledge_base
     from troubleshoot.oh.access import personal_json, personal_record
-    from troubleshoot.oh.staff import export as export_rows
+    from troubleshoot.oh.staff import export_lines
     from troubleshoot.store import Filters, Store, utc_now
 
     try:
@@ -310,7 +312,17 @@ def export(
             if respondent is not None and not found:
                 typer.echo(f"Nothing is stored about respondent {visible(respondent)}.", err=True)
         else:
-            text = export_rows(store.iterate(filters), fmt)
+            lines = export_lines(store.iterate(filters), fmt, load_knowledge_base())
+            if output is None:
+                for line in lines:
+                    typer.echo(line, nl=False)
+            else:
+                with StreamedFile(output) as target:
+                    for line in lines:
+                        target.write(line)
+                    target.commit()
+                typer.echo(f"Exported to {visible(str(output))}", err=True)
+            return
         if output is None:
             typer.echo(text, nl=False)
         else:

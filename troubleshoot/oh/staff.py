@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from troubleshoot.store import FollowUp, Stored
+from troubleshoot.kb import KnowledgeBase
+from troubleshoot.store import FollowUp, Listed, Stored
 from troubleshoot.text import spreadsheet_safe, visible
 
 LIST_COLUMNS = ("id", "when (UTC)", "department", "respondent", "risk", "red flags", "symptoms")
@@ -61,6 +62,37 @@ def listing(stored: list[Stored]) -> str:
         for s in stored
     ]
     return _table(LIST_COLUMNS, rows) + f"{len(stored)} assessment(s).\n"
+
+
+# `list` streams: fixed widths, so no row has to wait for the widest one.
+WIDTHS = (7, 16, 18, 18, 10, 9)
+
+
+def listing_lines(rows: Iterable[Listed], names: dict[str, str]) -> Iterator[str]:
+    """`list` line by line (header first, the count last); `names`: symptom id -> name."""
+
+    def line(cells: list[str]) -> str:
+        fixed = "  ".join(f"{c:<{w}}" for c, w in zip(cells, WIDTHS, strict=False))
+        return (fixed + "  " + cells[-1]).rstrip() + "\n"
+
+    count = 0
+    for row in rows:
+        if count == 0:
+            yield line(list(LIST_COLUMNS))
+            yield line(["-" * w for w in WIDTHS] + ["-" * 8])
+        count += 1
+        yield line(
+            [
+                str(row.id),
+                row.created_at.strftime("%Y-%m-%d %H:%M"),
+                _cell(row.department, WIDTHS[2]),
+                _cell(row.respondent, WIDTHS[3]),
+                row.risk_level,
+                "yes" if row.red_flags else "no",
+                ", ".join(names.get(s, s) for s in row.symptoms) or "-",
+            ]
+        )
+    yield f"{count} assessment(s).\n" if count else "No stored assessments match.\n"
 
 
 def followup_listing(items: list[FollowUp]) -> str:
@@ -130,6 +162,68 @@ def flat(stored: Stored) -> dict[str, Any]:
         else:
             row[f"answer.{question}"] = ";".join(value) if isinstance(value, list) else value
     return row
+
+
+BASE_COLUMNS = (
+    "id",
+    "created_at",
+    "respondent",
+    "department",
+    "kb_version",
+    "tool_version",
+    "program",
+    "risk_level",
+    "red_flags",
+    "symptoms",
+    "likely_causes",
+    "possible_causes",
+    "solutions",
+    "failed_checks",
+    "stretches",
+    "techniques",
+    "advice",
+    "rosa_final",
+)
+
+
+def export_columns(kb: KnowledgeBase) -> list[str]:
+    """The CSV header, known before the first row: the conclusions, then one column per
+    question (per symptom for the per-symptom ones), then `answer.other` for answers of
+    questions this knowledge base no longer has (as JSON)."""
+    columns = list(BASE_COLUMNS)
+    for question in kb.questions:
+        if question.private:
+            continue  # never stored, so never exported
+        if question.for_each:
+            columns += [f"answer.{question.id}.{s.id}" for s in kb.symptoms]
+        else:
+            columns.append(f"answer.{question.id}")
+    return [*columns, "answer.other"]
+
+
+def export_lines(stored: Iterable[Stored], fmt: str, kb: KnowledgeBase) -> Iterator[str]:
+    """The export as it is read, a row at a time (memory stays flat at any size)."""
+    if fmt == "jsonl":
+        for s in stored:
+            yield json.dumps(flat(s), ensure_ascii=False) + "\n"
+        return
+    columns = export_columns(kb)
+    known = set(columns)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for s in stored:
+        row = flat(s)
+        other = {k: v for k, v in row.items() if k not in known}
+        cells = {k: spreadsheet_safe(v) for k, v in row.items() if k in known}
+        if other:
+            cells["answer.other"] = spreadsheet_safe(json.dumps(other, ensure_ascii=False))
+        writer.writerow(cells)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():
+        yield buffer.getvalue()
 
 
 def export(stored: Iterable[Stored], fmt: str) -> str:

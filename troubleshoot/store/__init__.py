@@ -25,7 +25,7 @@ from troubleshoot.store.counts import (
     Tally,
     ValueCount,
 )
-from troubleshoot.store.database import Store, Stored
+from troubleshoot.store.database import Listed, Store, Stored
 from troubleshoot.store.items import ITEM_STATUSES, FollowUp
 from troubleshoot.store.migrations import MIGRATIONS
 from troubleshoot.store.purge import Purged, PurgeRule
@@ -65,6 +65,7 @@ __all__ = [
     "FollowUp",
     "GroupCount",
     "Last",
+    "Listed",
     "MonthCount",
     "Person",
     "PurgeRule",

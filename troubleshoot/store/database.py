@@ -28,6 +28,7 @@ from troubleshoot.store.connection import (
 from troubleshoot.store.counts import CohortQuery, Tally, months_stored, tally
 from troubleshoot.store.items import opened_items, valid_id
 from troubleshoot.store.migrations import MIGRATIONS
+from troubleshoot.store.packing import pack, unpack
 from troubleshoot.store.personal import PersonalData
 from troubleshoot.store.purge import Purging
 from troubleshoot.store.roster import RosterWork
@@ -64,6 +65,19 @@ class Stored:
     risk_level: str
     red_flags: bool
     workstation: str | None = None  # office | home | other, when named
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One line of `list`."""
+
+    id: int
+    created_at: datetime
+    department: str | None
+    respondent: str | None
+    risk_level: str
+    red_flags: bool
+    symptoms: tuple[str, ...]
 
 
 class Store(Purging, PersonalData, CaseWork, RosterWork):
@@ -238,6 +252,40 @@ class Store(Purging, PersonalData, CaseWork, RosterWork):
         with self._connect() as conn:
             return [_stored(row) for row in conn.execute(query)]
 
+    def listed(self, filters: Filters = NO_FILTERS) -> Iterator[Listed]:
+        """What `list` prints of each matching assessment, oldest first, streamed: a few
+        columns (never the answers or the result) and the symptoms from the cohort's rows."""
+        a = assessments.c
+        query = filtered(
+            sa.select(
+                a.id, a.created_at, a.department, a.respondent, a.risk_level, a.red_flags
+            ).order_by(a.created_at, a.id),
+            filters,
+        )
+        with self._connect() as conn:
+            rows = conn.execution_options(yield_per=500).execute(query)
+            for chunk in rows.partitions(500):
+                ids = [row.id for row in chunk]
+                symptoms: dict[int, list[str]] = {}
+                with self._connect() as other:
+                    for found in other.execute(
+                        sa.select(summary_values.c.assessment_id, summary_values.c.value).where(
+                            summary_values.c.field == "symptoms",
+                            summary_values.c.assessment_id.in_(ids),
+                        )
+                    ):
+                        symptoms.setdefault(found.assessment_id, []).append(found.value)
+                for row in chunk:
+                    yield Listed(
+                        row.id,
+                        row.created_at,
+                        row.department,
+                        row.respondent,
+                        row.risk_level,
+                        bool(row.red_flags),
+                        tuple(symptoms.get(row.id, ())),
+                    )
+
     def iterate(self, filters: Filters = NO_FILTERS) -> Iterator[Stored]:
         """All matching assessments, oldest first, without holding them all in memory."""
         query = filtered(sa.select(assessments).order_by(assessments.c.id), filters)
@@ -285,7 +333,7 @@ def _stored(row: Any) -> Stored:
         row.respondent,
         row.department,
         json.loads(row.answers),
-        json.loads(row.result),
+        unpack(row.result_z) if row.result_z is not None else json.loads(row.result),
         row.kb_version,
         row.tool_version,
         row.program,
@@ -310,14 +358,15 @@ def _insert(conn: Connection, record: dict[str, Any]) -> int:
             respondent=record.get("respondent"),
             department=record.get("department"),
             answers=json.dumps(answers, sort_keys=True),
-            result=json.dumps(result),
+            result="",
+            result_z=pack(result),
             kb_version=result["kb_version"],
             tool_version=result["tool_version"],
             program=result["program"],
             risk_level=result["risk"]["level"],
             red_flags=bool(result["referral"]["red_flags"]),
             source_key=record.get("source_key"),
-            summary=json.dumps(summary),
+            summary=None,  # the cohort reads summary_values
             workstation=record.get("workstation"),
         )
     ).inserted_primary_key[0]  # type: ignore[index]

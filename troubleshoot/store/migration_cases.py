@@ -1,11 +1,14 @@
-"""Migration 7: case work. Follow-ups become items of cases (one per person and workstation
-that needs action), with a trail of their own that only grows; reassessment triggers; the
-roster; an assessment's workstation; and a view of the roster for the cohort's coverage.
+"""Migrations 7 and 8. Migration 7: case work. Follow-ups become items of cases (one per
+person and workstation that needs action), with a trail of their own that only grows;
+reassessment triggers; the roster; an assessment's workstation; and a view of the roster for
+the cohort's coverage.
 
-Frozen: it builds what version 7 was, whatever `schema` says later."""
+Migration 8: a compact store (results packed). Frozen: they build what versions 7 and 8 were,
+whatever `schema` says later."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -191,3 +194,33 @@ def _cases_from_followups(conn: Connection, cases: sa.Table, trail: sa.Table) ->
                 actor="troubleshoot",
             )
         )
+
+
+def migration_8(conn: Connection) -> None:
+    """A compact store: each result packed (see `packing`), the JSON summary dropped (the
+    cohort reads summary_values). A page of rows at a time, so memory stays flat."""
+    conn.execute(
+        sa.text(
+            "ALTER TABLE assessments ADD COLUMN result_z "
+            + ("BYTEA" if conn.dialect.name == "postgresql" else "BLOB")
+        )
+    )
+    pack_rows(conn)
+
+
+def pack_rows(conn: Connection) -> None:
+    """Pack every result still kept as JSON text."""
+    from troubleshoot.store.packing import pack
+
+    page = sa.text(
+        "SELECT id, result FROM assessments WHERE id > :last AND result <> '' ORDER BY id LIMIT 500"
+    )
+    last = 0
+    while rows := conn.execute(page, {"last": last}).all():
+        conn.execute(
+            sa.text(
+                "UPDATE assessments SET result = '', result_z = :z, summary = NULL WHERE id = :i"
+            ),
+            [{"z": pack(json.loads(row.result)), "i": row.id} for row in rows],
+        )
+        last = rows[-1].id

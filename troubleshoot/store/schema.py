@@ -39,6 +39,9 @@ assessments = sa.Table(
     sa.Column("source_key", sa.String(64)),  # added by migration 2
     sa.Column("summary", sa.Text),  # added by migration 3
     sa.Column("workstation", sa.String(20)),  # added by migration 7: office | home | other
+    # Added by migration 8: the result, compressed (zlib of its compact JSON; `result` is then
+    # empty). Rows stored before it keep their JSON in `result` until the migration packs them.
+    sa.Column("result_z", sa.LargeBinary),
 )
 followups = sa.Table(
     "followups",
