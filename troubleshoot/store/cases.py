@@ -112,20 +112,52 @@ def attach(
         return
     urgent_new = any(kind == "urgent" for kind, _ in opened)
     if found is None:
-        ids = [_add_item(conn, None, assessment_id, kind, item, now) for kind, item in opened]
+        # One statement per table (parameters, not .values(): compiled once, then cached).
+        made = conn.execute(
+            followups.insert().returning(followups.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "assessment_id": assessment_id,
+                    "kind": kind,
+                    "item": item[:200],
+                    "status": "open",
+                    "opened_at": now,
+                    "case_id": None,
+                }
+                for kind, item in opened
+            ],
+        ).all()
+        ids = [int(row.id) for row in made]
         case_id = ids[0]
         conn.execute(
-            cases.insert().values(
-                id=case_id,
-                respondent=respondent,
-                workstation=workstation,
-                assessment_id=assessment_id,
-                status="new",
-                opened_at=now,
-                told=told or not urgent_new,
-            )
+            audit.insert(),
+            [
+                {
+                    "followup_id": i,
+                    "at": now,
+                    "action": "opened",
+                    "note": "",
+                    "actor": "troubleshoot",
+                }
+                for i in ids
+            ],
         )
-        conn.execute(followups.update().where(followups.c.id.in_(ids)).values(case_id=case_id))
+        conn.execute(
+            cases.insert(),
+            {
+                "id": case_id,
+                "respondent": respondent,
+                "workstation": workstation,
+                "assessment_id": assessment_id,
+                "status": "new",
+                "opened_at": now,
+                "told": told or not urgent_new,
+            },
+        )
+        conn.execute(
+            followups.update().where(followups.c.case_id.is_(None), followups.c.id.in_(ids)),
+            {"case_id": case_id},
+        )
         _trail(conn, case_id, now, "opened", f"by assessment {assessment_id}", "troubleshoot")
         return
     case_id = int(found.id)
@@ -181,20 +213,26 @@ def _add_item(
 ) -> int:
     item_id = int(
         conn.execute(
-            followups.insert().values(
-                assessment_id=assessment_id,
-                kind=kind,
-                item=item[:200],
-                status="open",
-                opened_at=now,
-                case_id=case_id,
-            )
+            followups.insert(),
+            {
+                "assessment_id": assessment_id,
+                "kind": kind,
+                "item": item[:200],
+                "status": "open",
+                "opened_at": now,
+                "case_id": case_id,
+            },
         ).inserted_primary_key[0]  # type: ignore[index]
     )
     conn.execute(
-        audit.insert().values(
-            followup_id=item_id, at=now, action="opened", note="", actor="troubleshoot"
-        )
+        audit.insert(),
+        {
+            "followup_id": item_id,
+            "at": now,
+            "action": "opened",
+            "note": "",
+            "actor": "troubleshoot",
+        },
     )
     return item_id
 
@@ -203,9 +241,8 @@ def _trail(
     conn: Connection, case_id: int, at: datetime, action: str, note: str, actor: str
 ) -> None:
     conn.execute(
-        case_trail.insert().values(
-            case_id=case_id, at=at, action=action, note=note, actor=actor[:200]
-        )
+        case_trail.insert(),
+        {"case_id": case_id, "at": at, "action": action, "note": note, "actor": actor[:200]},
     )
 
 

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from troubleshoot.errors import NotFoundError, RecordRefusedError, StoreError
-from troubleshoot.store.cases import CaseWork, attach
+from troubleshoot.store.cases import CaseWork
 from troubleshoot.store.connection import (
     Guard,
     cannot_open,
@@ -26,9 +26,9 @@ from troubleshoot.store.connection import (
     writable,
 )
 from troubleshoot.store.counts import CohortQuery, Tally, months_stored, tally
-from troubleshoot.store.items import opened_items, valid_id
+from troubleshoot.store.items import valid_id
 from troubleshoot.store.migrations import MIGRATIONS
-from troubleshoot.store.packing import pack, unpack
+from troubleshoot.store.packing import unpack
 from troubleshoot.store.personal import PersonalData
 from troubleshoot.store.purge import Purging
 from troubleshoot.store.roster import RosterWork
@@ -36,19 +36,16 @@ from troubleshoot.store.schema import (
     NO_FILTERS,
     Filters,
     assessments,
-    cohort_entries,
     filtered,
-    flatten_summary,
     imports,
-    people,
     schema_migrations,
     settings,
-    summary_of,
     summary_values,
     utc_now,
 )
 from troubleshoot.store.settings import Value, checked, resolve
-from troubleshoot.text import label_problem, quoted
+from troubleshoot.store.writing import insert_many
+from troubleshoot.text import quoted
 
 
 @dataclass(frozen=True)
@@ -173,7 +170,7 @@ class Store(Purging, PersonalData, CaseWork, RosterWork):
         }
         try:
             with self._begin() as conn:
-                return _insert(conn, record)
+                return insert_many(conn, [record])[0]
         except RecordRefusedError:
             if source_key is not None and self.known_keys([source_key]):
                 return None
@@ -217,8 +214,7 @@ class Store(Purging, PersonalData, CaseWork, RosterWork):
 
     def _save_chunk(self, records: list[dict[str, Any]]) -> int:
         with self._begin() as conn:
-            for record in records:
-                _insert(conn, record)
+            insert_many(conn, records)
         return len(records)
 
     def known_keys(self, keys: list[str]) -> set[str]:
@@ -340,65 +336,4 @@ def _stored(row: Any) -> Stored:
         row.risk_level,
         bool(row.red_flags),
         row.workstation,
-    )
-
-
-def _insert(conn: Connection, record: dict[str, Any]) -> int:
-    answers, result = record["answers"], record["result"]
-    for name in ("respondent", "department"):
-        value = record.get(name)
-        problem = label_problem(value) if isinstance(value, str) else None
-        if problem:  # checked here too: SQLite would keep what PostgreSQL refuses
-            raise RecordRefusedError(f"the database refused the record: the {name} {problem}")
-    now = record.get("created_at") or utc_now()
-    summary = summary_of(answers, result)
-    assessment_id = conn.execute(
-        assessments.insert().values(
-            created_at=now,
-            respondent=record.get("respondent"),
-            department=record.get("department"),
-            answers=json.dumps(answers, sort_keys=True),
-            result="",
-            result_z=pack(result),
-            kb_version=result["kb_version"],
-            tool_version=result["tool_version"],
-            program=result["program"],
-            risk_level=result["risk"]["level"],
-            red_flags=bool(result["referral"]["red_flags"]),
-            source_key=record.get("source_key"),
-            summary=None,  # the cohort reads summary_values
-            workstation=record.get("workstation"),
-        )
-    ).inserted_primary_key[0]  # type: ignore[index]
-    department = record.get("department")
-    respondent = record.get("respondent")
-    conn.execute(
-        cohort_entries.insert().values(
-            assessment_id=assessment_id,
-            person_id=_person(conn, respondent) if respondent else None,
-            month=f"{now:%Y-%m}",
-            department=department,
-            risk_level=result["risk"]["level"],
-        )
-    )
-    flat = [
-        {"assessment_id": assessment_id, "field": f, "value": v, "department": department}
-        for f, v in flatten_summary(summary)
-    ]
-    if flat:
-        conn.execute(summary_values.insert(), flat)
-    # A survey row's person saw no report: urgent advice has reached no one yet.
-    record = {"told": record.get("source_key") is None, **record}
-    attach(conn, int(assessment_id), record, opened_items(result), now)
-    return int(assessment_id)
-
-
-def _person(conn: Connection, respondent: str) -> int:
-    """The surrogate number of a respondent (made the first time): the cohort counts people by
-    it without ever reading who they are."""
-    found = conn.scalar(sa.select(people.c.id).where(people.c.respondent == respondent))
-    if found is not None:
-        return int(found)
-    return int(
-        conn.execute(people.insert().values(respondent=respondent)).inserted_primary_key[0]  # type: ignore[index]
     )

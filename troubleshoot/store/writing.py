@@ -1,0 +1,133 @@
+"""Writing assessments: a group of records in a few multi-row statements (one per table, not
+about ten per row), then each record filed into its person's case. Used for one record
+(`Store.save`) and for a batch's groups alike, so both store exactly the same rows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from troubleshoot.errors import RecordRefusedError
+from troubleshoot.store.cases import attach
+from troubleshoot.store.items import opened_items
+from troubleshoot.store.packing import pack
+from troubleshoot.store.schema import (
+    assessments,
+    cases,
+    cohort_entries,
+    flatten_summary,
+    people,
+    summary_of,
+    summary_values,
+    utc_now,
+)
+from troubleshoot.text import label_problem
+
+
+def _checked(record: dict[str, Any]) -> None:
+    for name in ("respondent", "department"):
+        value = record.get(name)
+        problem = label_problem(value) if isinstance(value, str) else None
+        if problem:  # checked here too: SQLite would keep what PostgreSQL refuses
+            raise RecordRefusedError(f"the database refused the record: the {name} {problem}")
+
+
+def _people(conn: Connection, respondents: set[str]) -> dict[str, int]:
+    """The surrogate numbers of these respondents, made for the new ones: the cohort counts
+    people by them without ever reading who they are."""
+    if not respondents:
+        return {}
+    found = {
+        r.respondent: int(r.id)
+        for r in conn.execute(
+            sa.select(people.c.id, people.c.respondent).where(
+                people.c.respondent.in_(sorted(respondents))
+            )
+        )
+    }
+    new = sorted(respondents - set(found))
+    if new:
+        made = conn.execute(
+            people.insert().returning(people.c.id, sort_by_parameter_order=True),
+            [{"respondent": r} for r in new],
+        ).all()
+        found.update({r: int(row.id) for r, row in zip(new, made, strict=True)})
+    return found
+
+
+def insert_many(conn: Connection, records: list[dict[str, Any]]) -> list[int]:
+    """Store the records (mappings with the arguments of `Store.save`) in this transaction;
+    return their ids in order."""
+    for record in records:
+        _checked(record)
+    now = utc_now()
+    times = [record.get("created_at") or now for record in records]
+    rows = [
+        {
+            "created_at": when,
+            "respondent": record.get("respondent"),
+            "department": record.get("department"),
+            "answers": json.dumps(record["answers"], sort_keys=True),
+            "result": "",
+            "result_z": pack(record["result"]),
+            "kb_version": record["result"]["kb_version"],
+            "tool_version": record["result"]["tool_version"],
+            "program": record["result"]["program"],
+            "risk_level": record["result"]["risk"]["level"],
+            "red_flags": bool(record["result"]["referral"]["red_flags"]),
+            "source_key": record.get("source_key"),
+            "summary": None,  # the cohort reads summary_values
+            "workstation": record.get("workstation"),
+        }
+        for record, when in zip(records, times, strict=True)
+    ]
+    made = conn.execute(
+        assessments.insert().returning(assessments.c.id, sort_by_parameter_order=True), rows
+    ).all()
+    ids = [int(row.id) for row in made]
+    person = _people(conn, {r["respondent"] for r in records if r.get("respondent")})
+    conn.execute(
+        cohort_entries.insert(),
+        [
+            {
+                "assessment_id": i,
+                "person_id": person.get(record["respondent"]) if record.get("respondent") else None,
+                "month": f"{when:%Y-%m}",
+                "department": record.get("department"),
+                "risk_level": record["result"]["risk"]["level"],
+            }
+            for i, record, when in zip(ids, records, times, strict=True)
+        ],
+    )
+    flat = [
+        {"assessment_id": i, "field": f, "value": v, "department": record.get("department")}
+        for i, record in zip(ids, records, strict=True)
+        for f, v in flatten_summary(summary_of(record["answers"], record["result"]))
+    ]
+    if flat:
+        conn.execute(summary_values.insert(), flat)
+    # Cases: only records with something to follow up, or whose person has an open case.
+    named = sorted({r["respondent"] for r in records if r.get("respondent")})
+    open_cases = (
+        set(
+            conn.scalars(
+                sa.select(cases.c.respondent).where(
+                    cases.c.respondent.in_(named), cases.c.status != "closed"
+                )
+            )
+        )
+        if named
+        else set()
+    )
+    for i, record, when in zip(ids, records, times, strict=True):
+        opened = opened_items(record["result"])
+        if opened or record.get("respondent") in open_cases:
+            # A survey row's person saw no report: urgent advice has reached no one yet.
+            filed = {"told": record.get("source_key") is None, **record}
+            attach(conn, i, filed, opened, when)
+            if record.get("respondent"):
+                open_cases.add(record["respondent"])
+    return ids
