@@ -1,0 +1,178 @@
+"""The paths users run, on realistic answer sets, as ratios measured side by side in one run
+(alternating passes; best and median): the engine alone, `assess()` (the result built, what
+`assess --answers` runs), the result turned into its stored JSON form (what `batch` stores),
+and the plain-Python oracle; the time per assessment by number of symptoms; storing a group of
+rows; bytes per stored assessment; and `batch` rows per second against `assess()`'s rate."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.engine.oracle import evaluate as oracle_evaluate  # noqa: E402
+from troubleshoot.assess.assessment import assess  # noqa: E402
+from troubleshoot.engine.adapter import Engine  # noqa: E402
+from troubleshoot.kb.loader import load_knowledge_base  # noqa: E402
+from troubleshoot.store import Store  # noqa: E402
+
+KB = load_knowledge_base()
+
+
+def heavy(rnd: random.Random, count: int | None = None) -> dict[str, Any]:
+    """A realistic set as the issue describes it: 0-11 symptoms with their follow-ups, some
+    workstation answers, and now and then "not sure"."""
+    from troubleshoot.interview import plan
+
+    answers: dict[str, Any] = {sign.id: "no" for sign in KB.signs}
+    chosen = rnd.randint(0, len(KB.symptoms)) if count is None else count
+    symptoms = rnd.sample([s.id for s in KB.symptoms], chosen)
+    answers["symptoms"] = symptoms or ["none"]
+    for step in plan(KB, answers, workstation=rnd.random() < 0.5):
+        question = step.question
+        if question.id in answers and not step.item:
+            continue
+        if question.allow_unsure and rnd.random() < 0.08:
+            value: Any = "not_sure"
+        elif question.type == "yes_no":
+            value = rnd.choice(["yes", "no"])
+        elif question.type == "choice":
+            value = rnd.choice(list(question.choice_ids))
+        elif question.type == "multi":
+            value = [rnd.choice([c.id for c in question.choices])]
+        elif question.type == "scale":
+            value = rnd.randint(0, 10)
+        else:
+            value = rnd.randint(2, 9)
+        if step.item:
+            answers.setdefault(question.id, {})[step.item] = value
+        else:
+            answers[question.id] = value
+    return answers
+
+
+def _seconds(run: Callable[[dict[str, Any]], object], sets: list[dict[str, Any]]) -> float:
+    start = time.perf_counter()
+    for answers in sets:
+        run(answers)
+    return (time.perf_counter() - start) / len(sets)
+
+
+def side_by_side(sets: list[dict[str, Any]], rounds: int) -> dict[str, Any]:
+    engine = Engine(KB)
+    oracle = functools.partial(oracle_evaluate, KB)
+    results = [assess(KB, answers) for answers in sets]
+    paths: dict[str, Callable[[dict[str, Any]], object]] = {
+        "oracle": oracle,
+        "engine": engine.evaluate,
+        "assess": lambda answers: assess(KB, answers),
+    }
+    for answers in sets[:100]:
+        engine.evaluate(answers)
+        assess(KB, answers)
+    times: dict[str, list[float]] = {name: [] for name in [*paths, "to_dict"]}
+    for _ in range(rounds):
+        for name, run in paths.items():
+            times[name].append(_seconds(run, sets))
+        start = time.perf_counter()
+        for result in results:
+            result.to_dict()
+        times["to_dict"].append((time.perf_counter() - start) / len(results))
+    best = {name: min(values) for name, values in times.items()}
+    median = {name: statistics.median(values) for name, values in times.items()}
+    return {
+        "sets": len(sets),
+        "rounds": rounds,
+        "ms_best": {k: round(v * 1e3, 3) for k, v in best.items()},
+        "ms_median": {k: round(v * 1e3, 3) for k, v in median.items()},
+        "engine_vs_oracle": round(best["engine"] / best["oracle"], 2),
+        "assess_vs_engine": round(best["assess"] / best["engine"], 2),
+        "to_dict_share_of_assess": round(best["to_dict"] / best["assess"], 3),
+    }
+
+
+def by_symptoms(rnd: random.Random, per: int) -> dict[str, float]:
+    found = {}
+    for count in (0, 1, 3, 6, 11):
+        sets = [heavy(rnd, count) for _ in range(per)]
+        for answers in sets[:10]:
+            assess(KB, answers)
+        found[str(count)] = round(_seconds(lambda a: assess(KB, a), sets) * 1e3, 3)
+    return found
+
+
+def storing(sets: list[dict[str, Any]], pg_url: str | None) -> dict[str, Any]:
+    """`batch` into SQLite (and PostgreSQL when given) against `assess()` in the same run, and
+    the bytes each stored assessment takes."""
+    folder = Path(tempfile.mkdtemp())
+    rows = folder / "rows.jsonl"
+    rows.write_text(
+        "".join(json.dumps({"respondent": f"p{i}", **a}) + "\n" for i, a in enumerate(sets))
+    )
+    start = time.perf_counter()
+    for answers in sets:
+        assess(KB, answers)
+    assess_rate = len(sets) / (time.perf_counter() - start)
+    found: dict[str, Any] = {"rows": len(sets), "assess_per_s": round(assess_rate)}
+    targets = {"sqlite": f"sqlite:///{folder / 'b.db'}"}
+    if pg_url:
+        targets["postgresql"] = pg_url
+    for name, url in targets.items():
+        if name == "postgresql":
+            import sqlalchemy as sa
+
+            engine = sa.create_engine(url)
+            with engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+            engine.dispose()
+        Store.open(url).close()  # migrated before the clock starts
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "troubleshoot", "batch", str(rows), "--db", url],
+            check=False,
+            capture_output=True,
+        )
+        rate = len(sets) / (time.perf_counter() - start)
+        found[f"batch_{name}_per_s"] = round(rate)
+        found[f"batch_{name}_vs_assess"] = round(rate / assess_rate, 2)
+    found["sqlite_bytes_per_assessment"] = round((folder / "b.db").stat().st_size / len(sets))
+    return found
+
+
+def main(quick: bool = False) -> dict[str, Any]:
+    rnd = random.Random(20261202)
+    realistic_sets = [heavy(rnd) for _ in range(300 if quick else 2000)]
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from run import realistic as light  # the light sets (0-3 symptoms) of the older table
+
+    light_sets = [light(rnd) for _ in range(300 if quick else 2000)]
+    return {
+        "realistic": side_by_side(realistic_sets, 3 if quick else 5),
+        "light": side_by_side(light_sets, 3 if quick else 5),
+        "ms_by_symptoms": by_symptoms(rnd, 30 if quick else 200),
+        "storing": storing(
+            realistic_sets[: 500 if quick else 2000], os.environ.get("TROUBLESHOOT_TEST_PG_URL")
+        ),
+    }
+
+
+if __name__ == "__main__":
+    quick = "--quick" in sys.argv
+    found = {"quick": quick, "when": time.strftime("%Y-%m-%dT%H:%M:%S"), **main(quick)}
+    out = ROOT / "benchmarks" / ("results-paths-quick.json" if quick else "results-paths.json")
+    out.write_text(json.dumps(found, indent=2) + "\n")
+    print(json.dumps(found, indent=2))
+    print(f"written to {out}")
