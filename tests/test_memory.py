@@ -20,13 +20,17 @@ from troubleshoot.store import Store
 from troubleshoot.store.packing import pack
 
 SMALL, LARGE = 4_000, 40_000
+# The peak of this process's own memory (VmHWM: reset by exec, unlike ru_maxrss, which a child
+# inherits from the parent that forked it).
 PEAK = """
-import resource, sys
+import sys
 from troubleshoot.cli.entry import app
 try:
     app(sys.argv[1:], prog_name="troubleshoot", standalone_mode=False)
 finally:
-    print("PEAK", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    print("PEAK", peak, file=sys.stderr)
 """
 
 

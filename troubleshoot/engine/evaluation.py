@@ -68,12 +68,17 @@ class Match(NamedTuple):
 class Evaluation:
     conclusions: dict[Key, Derived]
     trace: list[Firing]
+    # Each conclusion's answers, once walked (a result asks for the same ones many times).
+    _because: dict[Key, list[AnswerRef]] = field(default_factory=dict, repr=False, compare=False)
 
     def of_kind(self, kind: str) -> list[Derived]:
         return [d for d in self.conclusions.values() if d.kind == kind]
 
     def because(self, key: Key) -> list[AnswerRef]:
         """The answers a conclusion rests on, following derived facts back to answers."""
+        known = self._because.get(key)
+        if known is not None:
+            return known
         seen: set[Key] = set()
         found: set[AnswerRef] = set()
         stack = [key]
@@ -85,7 +90,9 @@ class Evaluation:
             derived = self.conclusions[current]
             found |= {AnswerRef(*answer) for answer in derived.answers}
             stack.extend(derived.derived_from)
-        return sorted(found, key=lambda ref: (ref.question, ref.about, str(ref.value)))
+        ordered = sorted(found, key=lambda ref: (ref.question, ref.about, str(ref.value)))
+        self._because[key] = ordered
+        return ordered
 
     @property
     def rules_fired(self) -> list[str]:
