@@ -123,3 +123,35 @@ def test_peak_memory_does_not_grow_with_the_store(
     small, large = (_peak_mb(url, *command) for url in databases)
     assert large < 300, f"{large:.0f} MB"
     assert large <= small * 1.10 + 5, f"{small:.0f} MB at {SMALL}, {large:.0f} MB at {LARGE}"
+
+
+@pytest.fixture(scope="module")
+def surveys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Survey files of 1,000 and 5,000 realistic rows (the benchmark's own answer sets)."""
+    import random
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from run import realistic
+
+    folder = tmp_path_factory.mktemp("surveys")
+    rnd = random.Random(4)
+    made = []
+    for count in (1_000, 5_000):
+        path = folder / f"rows-{count}.jsonl"
+        with path.open("w") as handle:
+            for i in range(count):
+                handle.write(json.dumps({"respondent": f"p{i}", **realistic(rnd)}) + "\n")
+        made.append(path)
+    return made[0], made[1]
+
+
+def test_batch_memory_does_not_grow_with_the_file(
+    surveys: tuple[Path, Path], tmp_path: Path
+) -> None:
+    peaks = []
+    for path in surveys:
+        url = f"sqlite:///{tmp_path / (path.stem + '.db')}"
+        peaks.append(_peak_mb(url, "batch", str(path), "--out", os.devnull))
+    small, large = peaks
+    assert large < 300, f"{large:.0f} MB"
+    assert large <= small * 1.10 + 5, f"{small:.0f} MB at 1,000 rows, {large:.0f} MB at 5,000"
