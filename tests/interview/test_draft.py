@@ -107,3 +107,24 @@ def test_an_old_draft_is_deleted_before_anything_else(
     monkeypatch.setenv("TROUBLESHOOT_DRAFT_HOURS", "48")
     kept = runner.invoke(app, ["assess"], input="q\n")
     assert "There is a saved draft" in kept.stdout
+
+
+def test_a_resumed_draft_keeps_the_workstation_it_is_about(runner: CliRunner) -> None:
+    from troubleshoot.store import Store
+
+    runner.invoke(app, ["assess", "--location", "home"], input="y\n" + "n\n" * 3)
+    assert json.loads(_draft().read_text())["location"] == "home"
+    replies = "\n".join(NECK_PAIN_REPLIES[4:]) + "\n"
+    done = runner.invoke(app, ["assess", "--resume", "-f", "md"], input=replies)
+    assert done.exit_code == 0, done.output
+    assert Store.open().find()[0].workstation == "home"
+
+
+def test_a_draft_of_the_previous_version_still_resumes(runner: CliRunner) -> None:
+    runner.invoke(app, ["assess"], input="y\n" + "n\n" * 3)
+    saved = json.loads(_draft().read_text())
+    saved["version"] = 3
+    del saved["location"]
+    _draft().write_text(json.dumps(saved))
+    resumed = runner.invoke(app, ["assess", "--resume"], input="")
+    assert "Resuming the draft of 3 answer(s)" in resumed.stdout

@@ -157,8 +157,10 @@ def assess(
                 int(org["draft_hours"]),
             )
             session.respondent, session.department = respondent, department
+            session.location = place
             given = _interview(session, resume)
             respondent, department = session.respondent, session.department
+            place = session.location
         full = run_assessment(kb, given, explain=explain, **options)
         consent = session.consent if session is not None else None
         wanted = privacy.mode == STORE or (privacy.mode == ASK and consent is not False)

@@ -27,7 +27,8 @@ from troubleshoot.files import write_file
 from troubleshoot.kb import KnowledgeBase
 from troubleshoot.text import label_problem, quoted
 
-VERSION = 3  # 3: the person's choice about storing (consent)
+VERSION = 4  # 3: the person's choice about storing (consent); 4: the workstation's place
+READABLE = (3, 4)  # a version-3 draft has no place: it resumes with none
 MAX_BYTES = 1_000_000  # a draft holds one person's answers: far less than this
 DEFAULT_MAX_AGE = timedelta(hours=24)
 
@@ -54,6 +55,7 @@ class Draft:
     saved_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     complete: bool = False  # every question answered: only storing it is left
     consent: bool | None = None  # the person's answer to "store this assessment?", if asked
+    location: str | None = None  # office | home | other (`--location`), when given
 
     def to_json(self) -> str:
         return json.dumps(
@@ -67,6 +69,7 @@ class Draft:
                 "saved_at": self.saved_at.isoformat(timespec="seconds"),
                 "complete": self.complete,
                 "consent": self.consent,
+                "location": self.location,
             }
         )
 
@@ -138,7 +141,7 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _checked(data: Any, kb: KnowledgeBase, path: Path) -> Draft:
     where = f"{path}: the draft cannot be used"
-    if not isinstance(data, dict) or data.get("version") != VERSION:
+    if not isinstance(data, dict) or data.get("version") not in READABLE:
         raise DraftError(f"{where}: it is not a draft this version of troubleshoot can resume")
     expected = {
         "version",
@@ -150,7 +153,7 @@ def _checked(data: Any, kb: KnowledgeBase, path: Path) -> Draft:
         "saved_at",
         "complete",
         "consent",
-    }
+    } | ({"location"} if data["version"] >= 4 else set())
     if set(data) != expected:
         raise DraftError(f"{where}: it has the wrong fields (edited by hand?)")
     if not isinstance(data["answers"], dict):
@@ -178,6 +181,9 @@ def _checked(data: Any, kb: KnowledgeBase, path: Path) -> Draft:
         raise DraftError(f"{where}: it is damaged (edited by hand?)")
     if data["consent"] is not None and not isinstance(data["consent"], bool):
         raise DraftError(f"{where}: it is damaged (edited by hand?)")
+    location = data.get("location")
+    if location not in (None, "office", "home", "other"):
+        raise DraftError(f"{where}: its workstation place is damaged (edited by hand?)")
     try:
         saved_at = datetime.fromisoformat(str(data["saved_at"]))
     except ValueError as error:
@@ -193,6 +199,7 @@ def _checked(data: Any, kb: KnowledgeBase, path: Path) -> Draft:
         saved_at,
         data["complete"],
         data["consent"],
+        location,
     )
 
 

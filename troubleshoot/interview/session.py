@@ -53,6 +53,7 @@ class InterviewSession:
         self.say = say
         self.workstation = workstation
         self.respondent = respondent
+        self.location: str | None = None  # office | home | other: set by the command
         self.department = department
         self.emergency_number = emergency_number
         self.path = path or draft.draft_path()
@@ -125,7 +126,7 @@ class InterviewSession:
             )
 
     def _resume(self, found: draft.Draft) -> None:
-        for name in ("respondent", "department"):
+        for name in ("respondent", "department", "location"):
             given, kept = getattr(self, name), getattr(found, name)
             if given and kept and given != kept:
                 raise OptionError(
@@ -175,6 +176,7 @@ class InterviewSession:
             self.department,
             complete=complete and kept == current.answers,
             consent=self.consent,
+            location=self.location,
         )
 
     # -- end ---------------------------------------------------------------------------------
