@@ -66,3 +66,10 @@ def test_urgent_advice_opens_the_short_version(run, kb) -> None:
     result = run({**NECK_AND_EYES, "chest_pain": "yes", "chest_pain_now": "yes"})
     short = _screen(str(document(result, kb, "terminal", summary=True)))
     assert any("Emergency" in line for line in short[:4])
+
+
+def test_one_step_per_likely_cause_leaves_room_for_the_others(run) -> None:
+    steps = run({**NECK_AND_EYES, "screen_glare": "yes"}).next_steps
+    glare = [s for s in steps if "Glare on the screen" in s.because]
+    assert len(glare) == 1
+    assert any(s.kind == "break" for s in steps)

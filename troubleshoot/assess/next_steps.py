@@ -38,9 +38,11 @@ def plan(result: Result) -> tuple[NextStep, ...]:
             steps.append(step)
             covered.update(questions)
 
+    fixed: set[str] = set()  # likely causes that have a step: one fix each, room for the rest
     for finding in result.findings:
         for solution in finding.solutions:
-            if solution.priority == "likely":
+            if solution.priority == "likely" and not set(solution.for_causes) <= fixed:
+                fixed.update(solution.for_causes)
                 add(
                     NextStep("solution", solution.id, solution.text, _said(solution.because)),
                     {b.question for b in solution.because},
