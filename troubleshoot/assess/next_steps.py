@@ -41,7 +41,12 @@ def plan(result: Result) -> tuple[NextStep, ...]:
     fixed: set[str] = set()  # likely causes that have a step: one fix each, room for the rest
     for finding in result.findings:
         for solution in finding.solutions:
-            if solution.priority == "likely" and not set(solution.for_causes) <= fixed:
+            asked = {b.question for b in solution.because}
+            if (
+                solution.priority == "likely"
+                and not set(solution.for_causes) <= fixed
+                and not (asked and asked <= covered)  # the same answers already have a step
+            ):
                 fixed.update(solution.for_causes)
                 add(
                     NextStep("solution", solution.id, solution.text, _said(solution.because)),
