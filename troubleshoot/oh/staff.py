@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from troubleshoot.kb import KnowledgeBase
-from troubleshoot.store import FollowUp, Listed, Stored
+from troubleshoot.store import Listed, Stored
 from troubleshoot.text import spreadsheet_safe, visible
 
 LIST_COLUMNS = ("id", "when (UTC)", "department", "respondent", "risk", "red flags", "symptoms")
@@ -40,28 +40,6 @@ def _table(header: Iterable[str], rows: list[list[str]]) -> str:
     out = [line.format(*header), line.format(*("-" * w for w in widths))]
     out += [line.format(*row) for row in rows]
     return "\n".join(text.rstrip() for text in out) + "\n"
-
-
-def _symptom_names(result: dict[str, Any]) -> list[str]:
-    return [s.get("name") or s["symptom"] for s in result.get("reported", [])]
-
-
-def listing(stored: list[Stored]) -> str:
-    if not stored:
-        return "No stored assessments match.\n"
-    rows = [
-        [
-            str(s.id),
-            s.created_at.strftime("%Y-%m-%d %H:%M"),
-            _cell(s.department),
-            _cell(s.respondent),
-            s.risk_level,
-            "yes" if s.red_flags else "no",
-            ", ".join(_symptom_names(s.result)) or "-",
-        ]
-        for s in stored
-    ]
-    return _table(LIST_COLUMNS, rows) + f"{len(stored)} assessment(s).\n"
 
 
 # `list` streams: fixed widths, so no row has to wait for the widest one.
@@ -93,40 +71,6 @@ def listing_lines(rows: Iterable[Listed], names: dict[str, str]) -> Iterator[str
             ]
         )
     yield f"{count} assessment(s).\n" if count else "No stored assessments match.\n"
-
-
-def followup_listing(items: list[FollowUp]) -> str:
-    if not items:
-        return "No follow-ups match.\n"
-    rows = [
-        [
-            str(f.id),
-            str(f.assessment_id),
-            f.kind,
-            _cell(f.item),
-            f.status,
-            f.opened_at.strftime("%Y-%m-%d"),
-            _cell(f.department),
-            _cell(f.trail[-1][2] if f.trail else None),
-        ]
-        for f in items
-    ]
-    header = ("id", "assessment", "kind", "item", "status", "opened", "department", "last note")
-    return _table(header, rows)
-
-
-def trail(item: FollowUp) -> str:
-    lines = [
-        f"Follow-up {item.id} ({item.kind}: {visible(item.item)}), assessment "
-        f"{item.assessment_id}, {item.status}"
-    ]
-    # A note is one line here, its line breaks shown as \n: it cannot forge a trail entry.
-    lines += [
-        f"  {at:%Y-%m-%d %H:%M} {action} by {visible(actor) if actor else '(not recorded)'}"
-        f"{': ' + visible(note) if note else ''}"
-        for at, action, note, actor in item.trail
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def flat(stored: Stored) -> dict[str, Any]:
@@ -224,20 +168,6 @@ def export_lines(stored: Iterable[Stored], fmt: str, kb: KnowledgeBase) -> Itera
         buffer.truncate()
     if buffer.getvalue():
         yield buffer.getvalue()
-
-
-def export(stored: Iterable[Stored], fmt: str) -> str:
-    rows = [flat(s) for s in stored]
-    if fmt == "jsonl":
-        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    columns: list[str] = []
-    for row in rows:
-        columns += [key for key in row if key not in columns]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
-    return buffer.getvalue()
 
 
 def _conclusions(result: dict[str, Any]) -> dict[str, str]:
