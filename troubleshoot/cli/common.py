@@ -68,6 +68,18 @@ ByOption = Annotated[
 ]
 
 
+def required_text(value: str, option: str, what: str = "name") -> str:
+    """A name or text given with an option, as it will be kept (spaces tidied), or an
+    OptionError saying why it cannot be (empty, too long, control characters)."""
+    from troubleshoot.errors import OptionError
+    from troubleshoot.text import label_problem
+
+    text = " ".join(value.split())
+    if problem := label_problem(text) if text else "is empty":
+        raise OptionError(f"{option}: the {what} {problem}")
+    return text
+
+
 def actor(by: str | None) -> str:
     """Who is acting: --by, TROUBLESHOOT_USER, else the user the tool runs as."""
     import getpass

@@ -21,6 +21,7 @@ from troubleshoot.cli.common import (
     app,
     fail,
     record_id,
+    required_text,
 )
 from troubleshoot.errors import OptionError, TroubleshootError
 
@@ -39,7 +40,6 @@ CaseId = Annotated[
     typer.Argument(metavar="ID", parser=record_id, help="Case id (an item id names its case too)."),
 ]
 Note = Annotated[str, typer.Option("--note", help="What was done or decided.")]
-OptionalNote = Annotated[str, typer.Option("--note", help="What was done or decided.")]
 
 
 @followup_app.command("list")
@@ -185,7 +185,7 @@ def _act(
 
 @followup_app.command("review")
 def followup_review(
-    case_id: CaseId, note: OptionalNote = "", db: DbOption = None, by: ByOption = None
+    case_id: CaseId, note: Note = "", db: DbOption = None, by: ByOption = None
 ) -> None:
     """Start reviewing a new case (new -> in_review)."""
     _act(case_id, "review", db, by, note)
@@ -244,16 +244,15 @@ def followup_assign(
             show_default=False,
         ),
     ] = None,
-    note: OptionalNote = "",
+    note: Note = "",
     db: DbOption = None,
     by: ByOption = None,
 ) -> None:
     """Assign a case to someone, optionally with a due date."""
-    from troubleshoot.text import label_problem
-
-    name = " ".join(to.split())
-    if problem := label_problem(name) if name else "is empty":
-        fail(OptionError(f"--to: the name {problem}"))
+    try:
+        name = required_text(to, "--to")
+    except TroubleshootError as error:
+        fail(error)
     _act(case_id, "assign", db, by, note, assignee=name, due=due.date() if due else None)
 
 
@@ -268,7 +267,7 @@ def followup_item(
             show_default=False,
         ),
     ] = None,
-    note: OptionalNote = "",
+    note: Note = "",
     db: DbOption = None,
     by: ByOption = None,
 ) -> None:
@@ -293,20 +292,17 @@ def followup_add(
     case_id: CaseId,
     item: Annotated[str, typer.Option("--item", help="What to track, e.g. 'Footrest'.")],
     kind: Annotated[str, typer.Option("--kind", help="equipment or desk_change.")] = "equipment",
-    note: OptionalNote = "",
+    note: Note = "",
     db: DbOption = None,
     by: ByOption = None,
 ) -> None:
     """Add an item to a case (equipment to order, a desk change to make)."""
     from troubleshoot.store import Store
-    from troubleshoot.text import label_problem
 
     try:
         if kind not in ("equipment", "desk_change"):
             raise OptionError(f"--kind: {kind!r} is not one of: equipment, desk_change")
-        text = " ".join(item.split())
-        if problem := label_problem(text) if text else "is empty":
-            raise OptionError(f"--item: the text {problem}")
+        text = required_text(item, "--item", "text")
         case = Store.open(db).add_item(case_id, kind, text, actor(by), note.strip())
         typer.echo(f"Case {case.id}: {case.trail[-1][2]}")
     except TroubleshootError as error:

@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from troubleshoot.cli.common import STAFF, ByOption, DbOption, actor, app, emit, fail
+from troubleshoot.cli.common import (
+    STAFF,
+    ByOption,
+    DbOption,
+    actor,
+    app,
+    emit,
+    fail,
+    required_text,
+)
 from troubleshoot.errors import OptionError, TroubleshootError
 
 roster_app = typer.Typer(
@@ -102,12 +111,10 @@ def trigger(
 ) -> None:
     """Record an event that calls for a new assessment (`troubleshoot due` lists it)."""
     from troubleshoot.store import Store, checked_location
-    from troubleshoot.text import label_problem, visible
+    from troubleshoot.text import visible
 
     try:
-        who = " ".join(respondent.split())
-        if problem := label_problem(who) if who else "is empty":
-            raise OptionError(f"--respondent: the name {problem}")
+        who = required_text(respondent, "--respondent")
         done = Store.open(db).add_trigger(
             who, reason, note.strip(), actor(by), checked_location(location)
         )
