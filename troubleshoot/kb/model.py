@@ -397,6 +397,10 @@ class KnowledgeBase:
             result[symptom.id] = frozenset(used)
         return result
 
+    def labels_behind(self, condition: Condition) -> list[str]:
+        """The labels of the questions a condition depends on, sorted: what it is about."""
+        return sorted(self.question[q].label for q in self.questions_behind(condition))
+
     def questions_behind(self, condition: Condition) -> set[str]:
         """Every question a condition depends on, following checks and factors."""
         from troubleshoot.conditions import FactTest, atoms

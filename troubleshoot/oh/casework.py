@@ -71,7 +71,7 @@ def item_label(item: FollowUp, kb: KnowledgeBase, result: dict[str, Any] | None 
         check = kb.check.get(text)
         if check is None:
             return f"Desk set-up: {text}"
-        asked = sorted(kb.question[q].label for q in kb.questions_behind(check.failed_when))
+        asked = kb.labels_behind(check.failed_when)
         return f"Desk set-up ({_area(check.area)}): {', '.join(asked) or text}"
     return f"{_area(kind)}: {visible(text)}"
 
@@ -81,7 +81,7 @@ def _reason(kb: KnowledgeBase, reason: str) -> str:
         return kb.sign[reason].text
     advice = kb.advice_item.get(reason)
     if advice is not None:
-        asked = sorted(kb.question[q].label for q in kb.questions_behind(advice.when))
+        asked = kb.labels_behind(advice.when)
         if asked:
             return asked[0]
     return _area(reason)

@@ -165,7 +165,7 @@ def build(
     # A desk problem by what was wrong (the answers behind it), never by its advice.
     check_text = {
         c.id: f"{c.area.replace('_', ' ').capitalize()}: "
-        + ", ".join(sorted(kb.question[q].label for q in kb.questions_behind(c.failed_when)))
+        + ", ".join(kb.labels_behind(c.failed_when))
         for c in kb.checks
     }
     queue = {q.kind: q.n for q in tally.queue}
