@@ -30,6 +30,14 @@ def _when(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
 
 
+def _trail(entries: Iterable[tuple[datetime, str, str, str | None]]) -> list[dict[str, Any]]:
+    """A trail (an item's or a case's) as records: when, what, by whom, the note."""
+    return [
+        {"at": _when(at), "action": action, "by": actor, "note": note}
+        for at, action, note, actor in entries
+    ]
+
+
 def _case(item: FollowUp) -> dict[str, Any]:
     return {
         "id": item.id,
@@ -38,10 +46,7 @@ def _case(item: FollowUp) -> dict[str, Any]:
         "status": item.status,
         "opened_at": _when(item.opened_at),
         "closed_at": _when(item.closed_at),
-        "trail": [
-            {"at": _when(at), "action": action, "by": actor, "note": note}
-            for at, action, note, actor in item.trail
-        ],
+        "trail": _trail(item.trail),
     }
 
 
@@ -77,10 +82,7 @@ def _whole_case(case: Case) -> dict[str, Any]:
         "opened_at": _when(case.opened_at),
         "closed_at": _when(case.closed_at),
         "items": [item.id for item in case.items],
-        "trail": [
-            {"at": _when(at), "action": action, "by": actor, "note": note}
-            for at, action, note, actor in case.trail
-        ],
+        "trail": _trail(case.trail),
     }
 
 
