@@ -34,33 +34,14 @@ KB = load_knowledge_base()
 def heavy(rnd: random.Random, count: int | None = None) -> dict[str, Any]:
     """A realistic set as the issue describes it: 0-11 symptoms with their follow-ups, some
     workstation answers, and now and then "not sure"."""
-    from troubleshoot.interview import plan
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from run import follow_ups
 
     answers: dict[str, Any] = {sign.id: "no" for sign in KB.signs}
     chosen = rnd.randint(0, len(KB.symptoms)) if count is None else count
     symptoms = rnd.sample([s.id for s in KB.symptoms], chosen)
     answers["symptoms"] = symptoms or ["none"]
-    for step in plan(KB, answers, workstation=rnd.random() < 0.5):
-        question = step.question
-        if question.id in answers and not step.item:
-            continue
-        if question.allow_unsure and rnd.random() < 0.08:
-            value: Any = "not_sure"
-        elif question.type == "yes_no":
-            value = rnd.choice(["yes", "no"])
-        elif question.type == "choice":
-            value = rnd.choice(list(question.choice_ids))
-        elif question.type == "multi":
-            value = [rnd.choice([c.id for c in question.choices])]
-        elif question.type == "scale":
-            value = rnd.randint(0, 10)
-        else:
-            value = rnd.randint(2, 9)
-        if step.item:
-            answers.setdefault(question.id, {})[step.item] = value
-        else:
-            answers[question.id] = value
-    return answers
+    return follow_ups(answers, rnd, workstation=rnd.random() < 0.5, unsure=0.08, lowest=2)
 
 
 def _seconds(run: Callable[[dict[str, Any]], object], sets: list[dict[str, Any]]) -> float:

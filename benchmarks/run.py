@@ -46,17 +46,32 @@ KB = load_knowledge_base()
 
 def realistic(rnd: random.Random) -> dict[str, Any]:
     """An answer set like a real questionnaire's: clear screen, 0-3 symptoms, their follow-ups."""
-    from troubleshoot.interview import plan
 
     answers: dict[str, Any] = {flag.id: "no" for flag in KB.red_flags}
     symptoms = rnd.sample([s.id for s in KB.symptoms], rnd.randint(0, 3))
     answers["symptoms"] = symptoms or ["none"]
-    for step in plan(KB, answers):
+    return follow_ups(answers, rnd)
+
+
+def follow_ups(
+    answers: dict[str, Any],
+    rnd: random.Random,
+    workstation: bool = False,
+    unsure: float = 0.0,
+    lowest: int = 4,
+) -> dict[str, Any]:
+    """Answer every question the questionnaire would ask after `answers`, at random:
+    "not sure" with probability `unsure` where allowed, numbers from `lowest` to 9."""
+    from troubleshoot.interview import plan
+
+    for step in plan(KB, answers, workstation):
         question = step.question
         if question.id in answers and not step.item:
             continue
-        if question.type == "yes_no":
-            value: Any = rnd.choice(["yes", "no"])
+        if unsure and question.allow_unsure and rnd.random() < unsure:
+            value: Any = "not_sure"
+        elif question.type == "yes_no":
+            value = rnd.choice(["yes", "no"])
         elif question.type == "choice":
             value = rnd.choice(list(question.choice_ids))
         elif question.type == "multi":
@@ -64,7 +79,7 @@ def realistic(rnd: random.Random) -> dict[str, Any]:
         elif question.type == "scale":
             value = rnd.randint(0, 10)
         else:
-            value = rnd.randint(4, 9)
+            value = rnd.randint(lowest, 9)
         if step.item:
             answers.setdefault(question.id, {})[step.item] = value
         else:
