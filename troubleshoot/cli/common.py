@@ -57,6 +57,9 @@ RulesOption = Annotated[
 ]
 
 
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
+]
 ByOption = Annotated[
     str | None,
     typer.Option(

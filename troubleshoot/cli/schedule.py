@@ -13,6 +13,7 @@ from troubleshoot.cli.common import (
     STAFF,
     ByOption,
     DbOption,
+    OutputOption,
     actor,
     app,
     emit,
@@ -128,9 +129,7 @@ def due(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="table, csv (a mail merge) or json.")
     ] = "table",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
-    ] = None,
+    output: OutputOption = None,
     within: Annotated[
         int,
         typer.Option("--within", min=0, max=3650, help="Also who falls due within this many days."),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,6 +13,7 @@ from troubleshoot.cli.common import (
     DATE_FORMATS,
     STAFF,
     DbOption,
+    OutputOption,
     RulesOption,
     app,
     choose_format,
@@ -130,9 +130,7 @@ def show(
             show_default=False,
         ),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
-    ] = None,
+    output: OutputOption = None,
     rerun: Annotated[
         bool,
         typer.Option(
@@ -213,9 +211,7 @@ def compare(
             show_default=False,
         ),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
-    ] = None,
+    output: OutputOption = None,
     db: DbOption = None,
     rules: RulesOption = None,
 ) -> None:
@@ -268,9 +264,7 @@ def export(
             "their data).",
         ),
     ] = "csv",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
-    ] = None,
+    output: OutputOption = None,
     respondent: Annotated[
         str | None,
         typer.Option(
@@ -343,9 +337,7 @@ def cohort(
             show_default=False,
         ),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file.", show_default=False)
-    ] = None,
+    output: OutputOption = None,
     since: Since = None,
     until: Until = None,
     department: Department = None,
