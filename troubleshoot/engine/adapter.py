@@ -1,14 +1,14 @@
 """Run an assessment on durable_rules. The only module that imports durable_rules.
 
-Hazards handled here (see the project's durable_rules field notes): one fixed session per
-engine, deleted after every assessment (never emptied by retracting facts: see
-_clear_session), always after an action has started in it; rule definitions are deep-copied
-because registering mutates
-them; the library's Python host swallows action errors, so actions are run here, over the C
-engine's own calls, and an error stops the assessment; facts are asserted one by one (a batch
-the engine refuses part-way leaves the session unsafe to delete) and every action started is
-completed; a conclusion is asserted only once, however many rules (or subsets of a match)
-conclude it.
+One ruleset per part of the rulebook (see engine.partitions), so an assessment opens sessions
+only where its facts lead. Hazards handled here (see the project's durable_rules field notes):
+one fixed session per ruleset, deleted after every assessment (never emptied by retracting
+facts: see _Session.clear), always after an action has started in it; rule definitions are
+deep-copied because registering mutates them; the library's Python host swallows action errors,
+so actions are run here, over the C engine's own calls, and an error stops the assessment;
+facts are asserted one by one (a batch the engine refuses part-way leaves the session unsafe to
+delete) and every action started is completed; a conclusion is asserted only once, however many
+rules (or subsets of a match) conclude it.
 
 The same facts and the same action messages recur from one assessment to the next, so their
 JSON encodings and what each message means are worked out once and kept (bounded memos).
@@ -19,19 +19,19 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import MappingProxyType
 from typing import Any
 
 import durable_rules_engine as durable_core  # the C engine under durable.engine
 from durable import engine as durable_engine
 
-from troubleshoot.conditions import UNSURE, AnswerMissing, Answers, AnswerTest, FactTest
+from troubleshoot.conditions import Answers
 from troubleshoot.engine.evaluation import Evaluation, Key, Match, Run, describe_fact
 from troubleshoot.engine.facts import PHASE, answer_fact, answer_values, conclusion_fact, fact_test
+from troubleshoot.engine.partitions import CORE, partition
 from troubleshoot.engine.rulebook import (
     GATE_KINDS,
-    Conclusion,
     RuleSpec,
     build_rulebook,
     same_fact_groups,
@@ -39,8 +39,11 @@ from troubleshoot.engine.rulebook import (
 from troubleshoot.errors import EngineError
 from troubleshoot.kb import KnowledgeBase
 
-RULESET = "troubleshoot"
-SESSION = "assessment"
+RULESET = "troubleshoot"  # the core's ruleset; a symptom's part is "troubleshoot:<symptom>"
+SESSION = "assessment"  # one fixed session id per ruleset (ids are compared by a 32-bit hash)
+# A rule in each symptom's ruleset that fires on the phase and concludes nothing: every
+# session then starts an action before it is deleted (see _Session._complete_pending).
+_PHASE_RULE = "~phase"
 # Result codes of the C engine's assert calls.
 _HANDLED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 # Entries kept per memo (answers, encoded facts, parsed action messages): a few MB at most.
@@ -54,69 +57,157 @@ class _QuietHost(durable_engine.Host):  # type: ignore[misc]
         return None
 
 
+class _Session:
+    """The one session of one ruleset in the C engine, and the hazards of its life cycle."""
+
+    def __init__(self, host: _QuietHost, ruleset: str) -> None:
+        self.ruleset = ruleset
+        self._host = host
+        self.handle = host.get_ruleset(ruleset)._handle
+        self.state: int | None = None  # the session's place in the C engine
+        self.action_open = False  # an action started and not yet completed
+
+    def assert_fact(self, encoded: str) -> int:
+        code, self.state = durable_core.assert_fact(self.handle, encoded)
+        return int(code)
+
+    # The library's Python host runs each action through a Closure, a Promise and a JSON
+    # round trip of the session state, and swallows action errors. The engine talks to the
+    # C engine directly instead: same calls in the same order, a fraction of the overhead
+    # (measured in benchmarks/), and an action error stops the assessment at once.
+    def run_actions(self, fire: Callable[[str], None]) -> bool:
+        """Run every queued action, and those they queue, to the end; whether any ran."""
+        if self.state is None:
+            return False
+        started = durable_core.start_action_for_state(self.handle, self.state)
+        if started is None:
+            return False
+        self.action_open = True
+        message = started[1]  # (session state, first action); actions leave the state alone
+        failure: BaseException | None = None
+        while message:
+            if failure is None:
+                try:
+                    fire(message)
+                except BaseException as error:  # Ctrl-C too: the actions are completed first
+                    failure = error
+            # Every started action is completed, even after a failure: deleting a session
+            # with actions left open can crash the C engine later. No `update_state`: the
+            # actions never change the session state, so writing it back is wasted work.
+            message = durable_core.complete_and_start_action(self.handle, self.state)
+        self.action_open = False
+        if isinstance(failure, EngineError) or (
+            failure is not None and not isinstance(failure, Exception)
+        ):
+            raise failure
+        if failure is not None:
+            reason = f"{type(failure).__name__}: {failure}"
+            raise EngineError(f"a rule action failed: {reason}") from failure
+        return True
+
+    def clear(self) -> None:
+        """Leave no session for the next assessment, finished or failed: an interrupted action
+        is given up, any action still queued is completed unrun, then the session is deleted.
+
+        Deleted, not emptied by retracting its facts: durable_rules 2.0.28 leaves the frames
+        of completed actions in its facts' location lists, so retracting a fact that took part
+        in a fired rule touches a freed frame, and one of many facts (a doctor's clearance
+        over every warning sign) overruns that frame's message array and corrupts memory."""
+        if self.state is None:
+            return
+        try:
+            if self.action_open:
+                # An action interrupted before it was completed (Ctrl-C) holds a lease that
+                # hides every queued action for a minute: give it up.
+                durable_core.abandon_action(self.handle, self.state)
+                self.action_open = False
+        except durable_core.error:
+            pass
+        try:
+            self._complete_pending()
+        finally:
+            self._host.delete_state(self.ruleset, SESSION)
+            # Only once it is gone: interrupted before, the next assessment clears it again.
+            self.state = None
+            self.action_open = False
+
+    def _complete_pending(self) -> None:
+        """Complete, unrun, any action the session has queued. Deleting a session with an
+        action left open can crash the C engine later; every session has started an action
+        by then (each ruleset has a rule that fires on the phase), so its action context is
+        set."""
+        if self.state is None:
+            return
+        started = durable_core.start_action_for_state(self.handle, self.state)
+        if started is None:
+            return
+        self.action_open = True
+        message = started[1]
+        while message:
+            message = durable_core.complete_and_start_action(self.handle, self.state)
+        self.action_open = False
+
+
 class Engine:
-    """Evaluates answers against the knowledge base's rules. One assessment at a time."""
+    """Evaluates answers against the knowledge base's rules. One assessment at a time.
+
+    One ruleset per part of the rulebook (engine.partitions): the core's session is opened for
+    every assessment, a symptom's only once that symptom is concluded. Facts a rule of another
+    part tests are passed on to it, and parts opened later receive the answers and the facts
+    concluded so far that they take. The phase goes to every open part once no action is left
+    anywhere, so each part decides absences over everything concluded before it."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.rules = build_rulebook(kb)
-        # Derived facts some rule tests, as (kind, id, status or ""): only these are asserted.
-        self._consumed = {
-            (atom.kind, fact_id, atom.status or "")
-            for rule in self.rules
-            for atom in (*rule.when, *rule.unless)
-            if isinstance(atom, FactTest)
-            for fact_id in (atom.ids or ("*",))
-        }
-        # Rules whose conclusion some other rule tests: only these assert a derived fact.
-        self._feeds = {rule.id for rule in self.rules if self._is_consumed(rule.then)}
         self._single_valued = {q.id for q in kb.questions if q.type != "multi"}
-        # Which answer facts some rule's test accepts, mirroring the compiled tests exactly
-        # (tests on one single-valued answer are grouped into one fact test).
-        self._any_value: set[str] = set()
-        self._matchers: dict[str, list[tuple[AnswerTest, ...]]] = {}
-        # Memo: answer value -> its encoded fact, or None if no rule could use it.
-        self._answer_texts: dict[tuple[str, Any, type, str], str | None] = {}
+        self.parts = partition(self.rules, self._single_valued)
+        # Memo: answer value -> its encoded fact and the parts that take it, or None.
+        self._answer_texts: dict[tuple[str, Any, type, str], tuple[str, tuple[int, ...]] | None]
+        self._answer_texts = {}
         self._encoded: dict[tuple[object, ...], str] = {}  # memo of _encode
-        self._parsed: dict[str, Match] = {}  # memo of _parse
-        for rule in self.rules:
-            groups = same_fact_groups(rule.when, self._single_valued)
-            groups += [(atom,) for atom in rule.unless if not isinstance(atom, AnswerMissing)]
-            for group in groups:
-                if all(isinstance(atom, AnswerTest) for atom in group):
-                    tests = tuple(a for a in group if isinstance(a, AnswerTest))
-                    self._matchers.setdefault(tests[0].question, []).append(tests)
-            self._any_value |= {a.question for a in rule.unless if isinstance(a, AnswerMissing)}
-        # Rules with the same conditions share one durable_rules rule whose action draws all
-        # their conclusions: one firing instead of several (the trace still names each rule).
-        same_conditions: dict[tuple[object, ...], list[RuleSpec]] = {}
-        for rule in self.rules:
-            same_conditions.setdefault((rule.when, rule.unless, rule.final), []).append(rule)
+        self._parsed: dict[str, Match | None] = {}  # memo of _parse
+        self._routes: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}  # memo of _route
+        self._opened_by = {part.trigger: n for n, part in enumerate(self.parts) if part.trigger}
+        # Rules whose conclusion some rule tests: only these assert a derived fact.
+        self._feeds = {
+            rule.id
+            for rule in self.rules
+            if any(
+                part.intake.takes(rule.then.kind, rule.then.id, rule.then.status)
+                for part in self.parts
+            )
+        }
+        # Rules of one part with the same conditions share one durable_rules rule whose action
+        # draws all their conclusions: one firing instead of several (the trace names each).
         # durable_rules rule name (its first rule's id) -> the rules its action concludes for.
-        self._actions = {rules[0].id: tuple(rules) for rules in same_conditions.values()}
+        self._actions: dict[str, tuple[RuleSpec, ...]] = {}
+        definitions: dict[str, dict[str, Any]] = {}
+        for part in self.parts:
+            same_conditions: dict[tuple[object, ...], list[RuleSpec]] = {}
+            for rule in part.rules:
+                same_conditions.setdefault((rule.when, rule.unless, rule.final), []).append(rule)
+            compiled = {}
+            for rules in same_conditions.values():
+                self._actions[rules[0].id] = tuple(rules)
+                compiled[rules[0].id] = self._compile(rules[0])
+            if part.name != CORE:  # the core's own `assessment:complete` fires on the phase
+                compiled[_PHASE_RULE] = {"all": [{"phase": PHASE}], "run": _not_dispatched}
+            definitions[_ruleset_name(part.name)] = compiled
         self._host = _QuietHost()
-        definitions = {name: self._compile(rules[0]) for name, rules in self._actions.items()}
         try:
-            self._host.register_rulesets({RULESET: copy.deepcopy(definitions)})
+            self._host.register_rulesets(copy.deepcopy(definitions))
         except Exception as error:  # the C engine reports invalid rules as a bare error
             raise EngineError(f"the rules could not be compiled: {error}") from error
-        self._handle = self._host.get_ruleset(RULESET)._handle
+        self._sessions = tuple(_Session(self._host, name) for name in definitions)
         self._lock = threading.Lock()
-        self._run: Run | None = None
-        self._state_handle: int | None = None  # the session's place in the C engine
-        self._action_open = False  # an action started and not yet completed
         self._phase = self._encode(PHASE)
-
-    def _is_consumed(self, then: Conclusion) -> bool:
-        return any(
-            key in self._consumed
-            for key in (
-                (then.kind, then.id, then.status),
-                (then.kind, then.id, ""),
-                (then.kind, "*", then.status),
-                (then.kind, "*", ""),
-            )
-        )
+        # One assessment's state: its run, the parts open, the facts so far.
+        self._run: Run | None = None
+        self._open: list[int] = []
+        self._phased: set[int] = set()
+        self._inputs_now: list[tuple[str, tuple[int, ...]]] = []
+        self._known: list[tuple[str, tuple[int, ...]]] = []
 
     def _compile(self, rule: RuleSpec) -> dict[str, Any]:
         """One durable_rules rule: a fact per test group, the phase for final rules, then the
@@ -129,116 +220,118 @@ class Engine:
         if rule.final:
             facts.append({"phase": {"t": "phase"}})
         facts += [{f"n{n}$not": fact_test(atom)} for n, atom in enumerate(rule.unless)]
-        return {"all": facts, "run": _not_dispatched_by_the_host}
+        return {"all": facts, "run": _not_dispatched}
 
     def evaluate(self, answers: Answers, facts: Iterable[dict[str, Any]] = ()) -> Evaluation:
         """Run one assessment: the answers plus other input facts (e.g. the workstation score)."""
         with self._lock:
-            if self._state_handle is not None:  # an earlier clearing was interrupted (Ctrl-C)
-                self._clear_session()
+            self._clear_sessions()  # in case an earlier clearing was interrupted (Ctrl-C)
             run = Run()
             self._run = run
+            self._open, self._phased, self._known = [], set(), []
             try:
                 # Facts no rule accepts are skipped: the engine would only refuse them, at the
                 # cost of a round trip and an exception each (measured in benchmarks/).
-                # The answers go in first and their actions then run together (the order of
-                # actions does not change what is concluded), sparing the C engine a scan of
-                # every rule after each answer; the phase comes once they have all run.
-                for encoded in self._inputs(answers, facts):
-                    self._assert(encoded, input_fact=True)
-                self._run_actions()
-                self._assert(self._phase)
-                self._run_actions()
+                self._inputs_now = self._inputs(answers, facts)
+                self._open_part(0)
+                self._settle()
             except durable_core.error as error:
                 raise EngineError(f"durable_rules failed: {error}") from error
             finally:
                 self._run = None
-                self._clear_session()
+                self._inputs_now, self._known = [], []
+                self._clear_sessions()
         return run.evaluation()
 
-    def _clear_session(self) -> None:
-        """Leave no session for the next assessment, finished or failed: an interrupted action
-        is given up, any action still queued is completed unrun, then the session is deleted.
+    def _clear_sessions(self) -> None:
+        for session in self._sessions:
+            session.clear()
 
-        Deleted, not emptied by retracting its facts: durable_rules 2.0.28 leaves the frames
-        of completed actions in its facts' location lists, so retracting a fact that took part
-        in a fired rule touches a freed frame, and one of many facts (a doctor's clearance
-        over every warning sign) overruns that frame's message array and corrupts memory."""
-        if self._state_handle is None:
-            return
-        try:
-            if self._action_open:
-                # An action interrupted before it was completed (Ctrl-C) holds a lease that
-                # hides every queued action for a minute: give it up.
-                durable_core.abandon_action(self._handle, self._state_handle)
-                self._action_open = False
-        except durable_core.error:
-            pass
-        self._delete_session()
+    def _settle(self) -> None:
+        """Run the open parts' actions until none is left; then the phase, in every open part
+        that has not had it, and again, until no part is waiting for it. The input facts go in
+        first and their actions then run together (the order of actions does not change what
+        is concluded), sparing the C engine a scan of every rule after each fact."""
+        while True:
+            ran = False
+            n = 0
+            while n < len(self._open):  # parts opened meanwhile run in the same sweep
+                ran = self._sessions[self._open[n]].run_actions(self._fire) or ran
+                n += 1
+            if ran:
+                continue
+            waiting = [part for part in self._open if part not in self._phased]
+            if not waiting:
+                return
+            for part in waiting:
+                self._phased.add(part)
+                self._assert(part, self._phase)
 
-    def _delete_session(self) -> None:
-        """Delete the session, once no action is left open in it (that can crash the C
-        engine later). Every session has started an action by then (the rulebook's
-        `assessment:complete` rule fires on the phase), so its action context is set."""
-        try:
-            self._complete_pending()
-        finally:
-            self._host.delete_state(RULESET, SESSION)
-            # Only once it is gone: interrupted before, the next assessment clears it again.
-            self._state_handle = None
-            self._action_open = False
+    def _open_part(self, part: int) -> None:
+        """Open a part's session with the answers and the facts so far that it takes."""
+        self._open.append(part)
+        for text, takers in self._inputs_now:
+            if part in takers:
+                self._assert(part, text, input_fact=True)
+        for text, takers in self._known:
+            if part in takers:
+                self._assert(part, text)
 
-    def _complete_pending(self) -> bool:
-        """Complete, unrun, any action the session has queued; whether there was one."""
-        if self._state_handle is None:
-            return False
-        started = durable_core.start_action_for_state(self._handle, self._state_handle)
-        if started is None:
-            return False
-        self._action_open = True
-        message = started[1]
-        while message:
-            message = durable_core.complete_and_start_action(self._handle, self._state_handle)
-        self._action_open = False
-        return True
+    def _route(self, text: str) -> None:
+        """A new derived fact: to every open part that takes it; a symptom's part opens on it."""
+        route = self._routes.get(text)
+        if route is None:
+            fact = json.loads(text)
+            key = (fact["t"], fact["n"], fact.get("st", ""))
+            takers = tuple(n for n, part in enumerate(self.parts) if part.intake.takes(*key))
+            opens = tuple(n for n in (self._opened_by.get(key),) if n is not None)
+            if len(self._routes) >= _MEMO_SIZE:
+                self._routes.clear()
+            route = self._routes[text] = (takers, opens)
+        takers, opens = route
+        self._known.append((text, takers))
+        for part in takers:
+            if part in self._open:
+                self._assert(part, text)
+        for part in opens:
+            if part not in self._open:
+                self._open_part(part)
 
-    def _inputs(self, answers: Answers, facts: Iterable[dict[str, Any]]) -> list[str]:
-        """The input facts some rule can use, each once, encoded."""
-        unique: dict[str, None] = {}
+    def _inputs(
+        self, answers: Answers, facts: Iterable[dict[str, Any]]
+    ) -> list[tuple[str, tuple[int, ...]]]:
+        """The input facts some rule can use, each once, encoded, with the parts taking them."""
+        unique: dict[str, tuple[int, ...]] = {}
         memo = self._answer_texts
         for question, value, about in answer_values(answers):
             # The type is part of the key: 1, 1.0 and True are equal as dict keys (and a
             # float by its text: 0.0 and -0.0 are equal too).
             key = (question, repr(value) if type(value) is float else value, type(value), about)
             if key in memo:
-                text = memo[key]
+                known = memo[key]
             else:
                 fact = answer_fact(question, value, about)
-                text = self._encode(fact) if self._could_match(fact) else None
+                takers = self._takers(fact)
+                known = (self._encode(fact), takers) if takers else None
                 if len(memo) >= _MEMO_SIZE:  # free text or numbers vary: keep it bounded
                     memo.clear()
-                memo[key] = text
-            if text is not None:
-                unique[text] = None
+                memo[key] = known
+            if known is not None:
+                unique[known[0]] = known[1]
         for fact in facts:
-            unique[self._encode(fact)] = None
-        return list(unique)
+            key3 = (fact["t"], fact.get("n", ""), fact.get("st", ""))
+            takers = tuple(n for n, part in enumerate(self.parts) if part.intake.takes(*key3))
+            unique[self._encode(fact)] = takers or (0,)
+        return list(unique.items())
 
-    def _could_match(self, fact: dict[str, Any]) -> bool:
-        """Whether any rule could use this answer. Others would only be refused by the engine
-        (MessageNotHandled), which costs a round trip and an exception each."""
-        question, value, about = fact["q"], fact["v"], fact.get("ab", "")
-        if question in self._any_value and value != UNSURE:  # "not sure" is still missing
-            return True
-        return any(
-            all(test.accepts(value) and (not test.about or about in test.about) for test in t)
-            for t in self._matchers.get(question, ())
-        )
+    def _takers(self, fact: dict[str, Any]) -> tuple[int, ...]:
+        """The parts with a rule that could use this answer."""
+        return tuple(n for n, part in enumerate(self.parts) if part.intake.takes_answer(fact))
 
-    def _assert(self, encoded: str, input_fact: bool = False) -> None:
-        """Assert one (encoded) fact; the actions it queues run in `_run_actions`. Only an
-        input fact may be one no rule takes (e.g. a low severity): nothing follows from it."""
-        code, self._state_handle = durable_core.assert_fact(self._handle, encoded)
+    def _assert(self, part: int, encoded: str, input_fact: bool = False) -> None:
+        """Assert one (encoded) fact in one part; the actions it queues run in `_settle`. Only
+        an input fact may be one no rule takes (e.g. a low severity): nothing follows from it."""
+        code = self._sessions[part].assert_fact(encoded)
         if code == _HANDLED:
             return
         if code == _NOT_HANDLED and input_fact:
@@ -263,56 +356,27 @@ class Engine:
             self._encoded[key] = text
         return text
 
-    # The library's Python host runs each action through a Closure, a Promise and a JSON
-    # round trip of the session state, and swallows action errors. The engine talks to the
-    # C engine directly instead: same calls in the same order, a fraction of the overhead
-    # (measured in benchmarks/), and an action error stops the assessment at once.
-    def _run_actions(self) -> None:
-        """Run every queued action, and those they queue, to the end."""
-        if self._state_handle is None:
-            return
-        started = durable_core.start_action_for_state(self._handle, self._state_handle)
-        if started is None:
-            return
-        self._action_open = True
-        message = started[1]  # (session state, first action); actions leave the state alone
-        failure: BaseException | None = None
-        while message:
-            if failure is None:
-                try:
-                    self._fire(message)
-                except BaseException as error:  # Ctrl-C too: the actions are completed first
-                    failure = error
-            # Every started action is completed, even after a failure: deleting a session
-            # with actions left open can crash the C engine later. No `update_state`: the
-            # actions never change the session state, so writing it back is wasted work.
-            message = durable_core.complete_and_start_action(self._handle, self._state_handle)
-        self._action_open = False
-        if isinstance(failure, EngineError) or (
-            failure is not None and not isinstance(failure, Exception)
-        ):
-            raise failure
-        if failure is not None:
-            reason = f"{type(failure).__name__}: {failure}"
-            raise EngineError(f"a rule action failed: {reason}") from failure
-
     def _fire(self, message: str) -> None:
         if self._run is None:
             raise EngineError("a rule fired outside an assessment")
-        match = self._parsed.get(message)
-        if match is None:
+        if message in self._parsed:
+            match = self._parsed[message]
+        else:
             match = self._parse(message)
             if len(self._parsed) >= _MEMO_SIZE:  # numeric answers vary: keep it bounded
                 self._parsed.clear()
             self._parsed[message] = match
-        self._run.fire(match, self._assert)  # derived facts, from inside the action
+        if match is not None:  # None: a part's phase rule, which concludes nothing
+            self._run.fire(match, self._route)  # derived facts, from inside the action
 
-    def _parse(self, message: str) -> Match:
+    def _parse(self, message: str) -> Match | None:
         """What one action message says: which rules matched which facts, what the conclusions
-        rest on, and the derived facts to assert. The same messages recur from one assessment
-        to the next, so this is worked out once per message."""
+        rest on, and the derived facts to assert (None for a part's phase rule). The same
+        messages recur from one assessment to the next, so this is worked out once each."""
         # One rule's match per message: {rule name: {alias: matched fact}}.
         name, matched = next(iter(json.loads(message).items()))
+        if name == _PHASE_RULE:
+            return None
         # Aliases n0, n1... are negations and match nothing.
         facts = tuple(
             MappingProxyType({k: v for k, v in fact.items() if k != "sid"})
@@ -350,6 +414,10 @@ class Engine:
         )
 
 
-def _not_dispatched_by_the_host(context: Any) -> None:
+def _ruleset_name(part: str) -> str:
+    return RULESET if part == CORE else f"{RULESET}:{part}"
+
+
+def _not_dispatched(context: Any) -> None:
     """durable_rules wants a `run` per rule; the engine runs actions itself (see _run_actions)."""
     raise EngineError("a rule action was dispatched by durable_rules' own host")

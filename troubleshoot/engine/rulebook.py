@@ -9,6 +9,7 @@ stratified: no final rule produces a fact that another rule tests for absence.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from troubleshoot.conditions import AllOf, AnswerTest, AnyOf, FactTest, disjuncts
@@ -24,7 +25,7 @@ from troubleshoot.engine.rules import (
 from troubleshoot.engine.safety import gate_rules
 from troubleshoot.engine.safety import held_back as held_back_when
 from troubleshoot.errors import KnowledgeBaseError
-from troubleshoot.kb import KnowledgeBase
+from troubleshoot.kb import KnowledgeBase, Symptom
 
 __all__ = ["GATE_KINDS", "PROGRAM", "URGENCIES", "Conclusion", "RuleSpec", "build_rulebook"]
 
@@ -66,104 +67,10 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
         )
         held_back[stretch_id] = FactTest("held_stretch", (stretch_id,))
 
-    # Causes: evidence from answers, then likely / dropped / possible.
+    # Causes: evidence from answers, then likely / dropped / possible. These rules belong to
+    # their symptom's part (its own ruleset, see engine.partitions).
     for symptom in kb.symptoms:
-        reported = FactTest("symptom", (symptom.id,))
-        for cause in symptom.causes:
-            for effect, condition in (
-                ("confirms", cause.confirmed_when),
-                ("rules_out", cause.ruled_out_when),
-            ):
-                rules += from_condition(
-                    f"cause:{cause.id}:{effect}",
-                    condition,
-                    Conclusion("evidence", cause.id, effect, symptom.id),
-                    (reported,),
-                )
-            evidence = FactTest("evidence", (cause.id,))
-            confirms = FactTest("evidence", (cause.id,), "confirms")
-            rules_out = FactTest("evidence", (cause.id,), "rules_out")
-            # Evidence both ways leaves the cause possible (and the report shows both answers).
-            rules.append(
-                RuleSpec(
-                    f"cause:{cause.id}:likely",
-                    (confirms,),
-                    Conclusion("cause", cause.id, "likely", symptom.id),
-                    unless=(rules_out,),
-                    final=True,
-                )
-            )
-            rules.append(
-                RuleSpec(
-                    f"cause:{cause.id}:possible:both_ways",
-                    (confirms, rules_out),
-                    Conclusion("cause", cause.id, "possible", symptom.id),
-                )
-            )
-            rules.append(
-                RuleSpec(
-                    f"cause:{cause.id}:dropped",
-                    (FactTest("evidence", (cause.id,), "rules_out"),),
-                    Conclusion("cause", cause.id, "dropped", symptom.id),
-                    unless=(FactTest("evidence", (cause.id,), "confirms"),),
-                    final=True,
-                )
-            )
-            rules.append(
-                RuleSpec(
-                    f"cause:{cause.id}:possible",
-                    (reported,),
-                    Conclusion("cause", cause.id, "possible", symptom.id),
-                    unless=(evidence,),
-                    final=True,
-                )
-            )
-        for solution in symptom.solutions:
-            then = Conclusion("solution", solution.id, "", symptom.id)
-            unless = solution.unless
-            if solution.stretches and all(s in held_back for s in solution.stretches):
-                # A fix that is only stretching waits while all of its stretches are held back.
-                stretching = AllOf(tuple(held_back[s] for s in solution.stretches))
-                unless = stretching if unless is None else AnyOf((unless, stretching))
-            # A `when` (answer tests only, checked on load) adds its tests: one rule per way.
-            ways = disjuncts(solution.when) if solution.when is not None else [()]
-            for n, way in enumerate(ways, start=1):
-                suffix = f"#{n}" if len(ways) > 1 else ""
-                extra = tuple(a for a in way if isinstance(a, AnswerTest))
-                if not solution.addresses:
-                    rules += with_unless(
-                        RuleSpec(f"solution:{solution.id}{suffix}", (reported, *extra), then),
-                        unless,
-                    )
-                for cause_id in solution.addresses:
-                    for status in solution.offered_for:
-                        rules += with_unless(
-                            RuleSpec(
-                                f"solution:{solution.id}:via:{cause_id}:{status}{suffix}",
-                                (FactTest("cause", (cause_id,), status), *extra),
-                                then,
-                            ),
-                            unless,
-                        )
-            for stretch_id in solution.stretches:
-                rules += with_unless(
-                    RuleSpec(
-                        f"stretch:{stretch_id}:via:{solution.id}",
-                        (FactTest("solution", (solution.id,)),),
-                        Conclusion("stretch", stretch_id),
-                    ),
-                    held_back.get(stretch_id),
-                )
-        for stretch in kb.stretches:
-            if set(stretch.regions) & set(symptom.regions):
-                rules += with_unless(
-                    RuleSpec(
-                        f"stretch:{stretch.id}:for:{symptom.id}",
-                        (reported,),
-                        Conclusion("stretch", stretch.id),
-                    ),
-                    held_back.get(stretch.id),
-                )
+        rules += _symptom_rules(kb, symptom, held_back)
 
     # The rest of the program: techniques, habits, breaks, posture. A technique an advice holds
     # back (stress techniques with chest pain) is concluded as held back instead, by that advice.
@@ -252,6 +159,111 @@ def build_rulebook(kb: KnowledgeBase) -> tuple[RuleSpec, ...]:
 
     _check_stratified(rules)
     return tuple(rules)
+
+
+def _symptom_rules(
+    kb: KnowledgeBase, symptom: Symptom, held_back: dict[str, FactTest]
+) -> list[RuleSpec]:
+    """One symptom's causes, fixes and stretches, in that symptom's part."""
+    rules: list[RuleSpec] = []
+    reported = FactTest("symptom", (symptom.id,))
+
+    for cause in symptom.causes:
+        for effect, condition in (
+            ("confirms", cause.confirmed_when),
+            ("rules_out", cause.ruled_out_when),
+        ):
+            rules += from_condition(
+                f"cause:{cause.id}:{effect}",
+                condition,
+                Conclusion("evidence", cause.id, effect, symptom.id),
+                (reported,),
+            )
+        evidence = FactTest("evidence", (cause.id,))
+        confirms = FactTest("evidence", (cause.id,), "confirms")
+        rules_out = FactTest("evidence", (cause.id,), "rules_out")
+        # Evidence both ways leaves the cause possible (and the report shows both answers).
+        rules.append(
+            RuleSpec(
+                f"cause:{cause.id}:likely",
+                (confirms,),
+                Conclusion("cause", cause.id, "likely", symptom.id),
+                unless=(rules_out,),
+                final=True,
+            )
+        )
+        rules.append(
+            RuleSpec(
+                f"cause:{cause.id}:possible:both_ways",
+                (confirms, rules_out),
+                Conclusion("cause", cause.id, "possible", symptom.id),
+            )
+        )
+        rules.append(
+            RuleSpec(
+                f"cause:{cause.id}:dropped",
+                (FactTest("evidence", (cause.id,), "rules_out"),),
+                Conclusion("cause", cause.id, "dropped", symptom.id),
+                unless=(FactTest("evidence", (cause.id,), "confirms"),),
+                final=True,
+            )
+        )
+        rules.append(
+            RuleSpec(
+                f"cause:{cause.id}:possible",
+                (reported,),
+                Conclusion("cause", cause.id, "possible", symptom.id),
+                unless=(evidence,),
+                final=True,
+            )
+        )
+    for solution in symptom.solutions:
+        then = Conclusion("solution", solution.id, "", symptom.id)
+        unless = solution.unless
+        if solution.stretches and all(s in held_back for s in solution.stretches):
+            # A fix that is only stretching waits while all of its stretches are held back.
+            stretching = AllOf(tuple(held_back[s] for s in solution.stretches))
+            unless = stretching if unless is None else AnyOf((unless, stretching))
+        # A `when` (answer tests only, checked on load) adds its tests: one rule per way.
+        ways = disjuncts(solution.when) if solution.when is not None else [()]
+        for n, way in enumerate(ways, start=1):
+            suffix = f"#{n}" if len(ways) > 1 else ""
+            extra = tuple(a for a in way if isinstance(a, AnswerTest))
+            if not solution.addresses:
+                rules += with_unless(
+                    RuleSpec(f"solution:{solution.id}{suffix}", (reported, *extra), then),
+                    unless,
+                )
+            for cause_id in solution.addresses:
+                for status in solution.offered_for:
+                    rules += with_unless(
+                        RuleSpec(
+                            f"solution:{solution.id}:via:{cause_id}:{status}{suffix}",
+                            (FactTest("cause", (cause_id,), status), *extra),
+                            then,
+                        ),
+                        unless,
+                    )
+        for stretch_id in solution.stretches:
+            rules += with_unless(
+                RuleSpec(
+                    f"stretch:{stretch_id}:via:{solution.id}",
+                    (FactTest("solution", (solution.id,)),),
+                    Conclusion("stretch", stretch_id),
+                ),
+                held_back.get(stretch_id),
+            )
+    for stretch in kb.stretches:
+        if set(stretch.regions) & set(symptom.regions):
+            rules += with_unless(
+                RuleSpec(
+                    f"stretch:{stretch.id}:for:{symptom.id}",
+                    (reported,),
+                    Conclusion("stretch", stretch.id),
+                ),
+                held_back.get(stretch.id),
+            )
+    return [replace(rule, part=symptom.id) for rule in rules]
 
 
 def _matches(atom: FactTest, kind: str, status: str) -> bool:

@@ -31,6 +31,8 @@ class RuleSpec:
     then: Conclusion
     unless: tuple[AnswerMissing | AnswerTest | FactTest, ...] = ()
     final: bool = False
+    # The symptom whose ruleset holds the rule ("" for the core; see engine.partitions).
+    part: str = ""
 
 
 def split(
@@ -81,6 +83,7 @@ def with_unless(rule: RuleSpec, condition: Condition | None) -> list[RuleSpec]:
             rule.then,
             (*rule.unless, *way),
             final=True,
+            part=rule.part,
         )
         for n, way in enumerate(ways, start=1)
     ]
