@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 from typing import Any, TypeAlias
 
@@ -171,10 +172,11 @@ def atoms(condition: Condition) -> Iterator[Atom]:
         yield condition
 
 
-def questions_used(condition: Condition) -> set[str]:
-    return {
+@lru_cache(maxsize=8192)  # conditions are frozen and few; results are asked for per result
+def questions_used(condition: Condition) -> frozenset[str]:
+    return frozenset(
         atom.question for atom in atoms(condition) if isinstance(atom, AnswerTest | AnswerMissing)
-    }
+    )
 
 
 def disjuncts(condition: Condition) -> list[tuple[Atom, ...]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from troubleshoot.engine import RULESET, SESSION, Engine, build_rulebook
+from troubleshoot.engine import SESSION, Engine, build_rulebook
 from troubleshoot.errors import EngineError
 from troubleshoot.kb import KnowledgeBase
 

@@ -131,15 +131,14 @@ class _Builder:
     def because(
         self, key: Key, skip: frozenset[str] = frozenset({"symptoms"})
     ) -> tuple[Because, ...]:
-        return tuple(self._because(ref) for ref in self.ev.because(key) if ref.question not in skip)
-
-    def _because(self, ref: AnswerRef) -> Because:
-        question = self.kb.question[ref.question]
-        answer = question.choice_label(ref.value) if isinstance(ref.value, str) else ref.value
-        if question.type == "scale":
-            answer = f"{ref.value}/10"
-        about = f" ({self.kb.symptom[ref.about].name})" if ref.about in self.kb.symptom else ""
-        return Because(ref.question, ref.value, ref.about, f"{question.label}{about}: {answer}")
+        kb = self.kb
+        return tuple(
+            _because(kb, ref, type(ref.value).__name__)
+            if type(ref.value) is not float
+            else _because.__wrapped__(kb, ref, "float")
+            for ref in self.ev.because(key)
+            if ref.question not in skip
+        )
 
     def build(self, explain: bool) -> Result:
         program_open = bool(self.ev.of_kind("program"))
@@ -386,6 +385,18 @@ class _Builder:
             tuple(item for _, _, item in sorted(solutions, key=lambda s: (s[0], s[1]))),
             source(symptom.source),
         )
+
+
+# The same answers recur from one result to the next; the value's type is part of the key
+# (1 and True are equal keys; floats are not kept: 0.0 and -0.0 are equal too).
+@lru_cache(maxsize=8192)
+def _because(kb: KnowledgeBase, ref: AnswerRef, value_type: str) -> Because:
+    question = kb.question[ref.question]
+    answer = question.choice_label(ref.value) if isinstance(ref.value, str) else ref.value
+    if question.type == "scale":
+        answer = f"{ref.value}/10"
+    about = f" ({kb.symptom[ref.about].name})" if ref.about in kb.symptom else ""
+    return Because(ref.question, ref.value, ref.about, f"{question.label}{about}: {answer}")
 
 
 def _spoken_list(items: list[str]) -> str:

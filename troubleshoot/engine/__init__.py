@@ -1,6 +1,7 @@
 """The rule engine: the knowledge base as declarative rules (`rulebook`), answers and
-conclusions written as facts (`facts`), the durable_rules adapter (`adapter`, the only module
-that imports durable_rules) and the record of what an assessment concluded and why
+conclusions written as facts (`facts`), the rulebook cut into a core and one part per symptom
+(`partitions`), the durable_rules adapter (`adapter`, the only module that imports
+durable_rules; one ruleset per part) and the record of what an assessment concluded and why
 (`evaluation`).
 
 May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,

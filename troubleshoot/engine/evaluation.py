@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from troubleshoot.engine.rulebook import RuleSpec
@@ -68,11 +69,17 @@ class Match(NamedTuple):
 class Evaluation:
     conclusions: dict[Key, Derived]
     trace: list[Firing]
-    # Each conclusion's answers, once walked (a result asks for the same ones many times).
+    # Each conclusion's answers, once walked (a result asks for the same ones many times), and
+    # the conclusions by kind (the conclusions do not change once the run is over).
     _because: dict[Key, list[AnswerRef]] = field(default_factory=dict, repr=False, compare=False)
+    _kinds: dict[str, list[Derived]] | None = field(default=None, repr=False, compare=False)
 
     def of_kind(self, kind: str) -> list[Derived]:
-        return [d for d in self.conclusions.values() if d.kind == kind]
+        if self._kinds is None:
+            self._kinds = {}
+            for derived in self.conclusions.values():
+                self._kinds.setdefault(derived.kind, []).append(derived)
+        return list(self._kinds.get(kind, ()))
 
     def because(self, key: Key) -> list[AnswerRef]:
         """The answers a conclusion rests on, following derived facts back to answers."""
@@ -80,23 +87,41 @@ class Evaluation:
         if known is not None:
             return known
         seen: set[Key] = set()
-        found: set[AnswerRef] = set()
+        found: set[tuple[str, Any, str]] = set()
         stack = [key]
+        conclusions = self.conclusions
         while stack:
             current = stack.pop()
-            if current in seen or current not in self.conclusions:
+            if current in seen:
                 continue
             seen.add(current)
-            derived = self.conclusions[current]
-            found |= {AnswerRef(*answer) for answer in derived.answers}
+            derived = conclusions.get(current)
+            if derived is None:
+                continue
+            found |= derived.answers
             stack.extend(derived.derived_from)
-        ordered = sorted(found, key=lambda ref: (ref.question, ref.about, str(ref.value)))
+        ordered = [
+            AnswerRef(*answer) if type(answer[1]) is float else _answer_ref(*answer)
+            for answer in found
+        ]
+        ordered.sort(key=_ref_order)
         self._because[key] = ordered
         return ordered
 
     @property
     def rules_fired(self) -> list[str]:
         return list(dict.fromkeys(firing.rule for firing in self.trace))
+
+
+# The same answers recur from one assessment to the next. Typed: 1 and True are equal keys
+# (floats are not kept: 0.0 and -0.0 are equal too).
+@lru_cache(maxsize=8192, typed=True)
+def _answer_ref(question: str, value: Any, about: str) -> AnswerRef:
+    return AnswerRef(question, value, about)
+
+
+def _ref_order(ref: AnswerRef) -> tuple[str, str, str]:
+    return (ref.question, ref.about, str(ref.value))
 
 
 def describe_fact(fact: Mapping[str, Any]) -> str:

@@ -401,11 +401,22 @@ class KnowledgeBase:
         """The labels of the questions a condition depends on, sorted: what it is about."""
         return sorted(self.question[q].label for q in self.questions_behind(condition))
 
-    def questions_behind(self, condition: Condition) -> set[str]:
-        """Every question a condition depends on, following checks and factors."""
+    def questions_behind(self, condition: Condition) -> frozenset[str]:
+        """Every question a condition depends on, following checks and factors (worked out
+        once per condition: results ask for it per cause)."""
+        known = self._behind.get(condition)
+        if known is None:
+            known = self._behind[condition] = frozenset(self._questions_behind(condition))
+        return known
+
+    @cached_property
+    def _behind(self) -> dict[Condition, frozenset[str]]:
+        return {}
+
+    def _questions_behind(self, condition: Condition) -> set[str]:
         from troubleshoot.conditions import FactTest, atoms
 
-        used = questions_used(condition)
+        used = set(questions_used(condition))
         for atom in atoms(condition):
             if isinstance(atom, FactTest) and atom.kind == "check":
                 for check_id in atom.ids:
