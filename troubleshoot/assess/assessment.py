@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
 
@@ -23,7 +22,7 @@ from troubleshoot.assess.result import (
     SolutionItem,
     TechniqueItem,
 )
-from troubleshoot.assess.sections import source
+from troubleshoot.assess.sections import source, source_data
 from troubleshoot.assess.workstation import workstation_result
 from troubleshoot.conditions import UNSURE, Answers, holds, questions_used
 from troubleshoot.engine import AnswerRef, Derived, Engine, Evaluation, Key
@@ -193,7 +192,12 @@ class _Builder:
             stretches=sections.stretches(self),
             break_plan=sections.break_plan(self) if self.ev.of_kind("break_plan") else None,
             posture=tuple(
-                asdict(p)
+                {
+                    "id": p.id,
+                    "title": p.title,
+                    "text": p.text,
+                    "source": source_data(p.source),
+                }
                 for p in self.kb.posture
                 if any(d.id == p.id for d in self.ev.of_kind("posture"))
             ),

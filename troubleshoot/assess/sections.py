@@ -39,6 +39,11 @@ def source(ref: SourceRef) -> Source:
     return Source(ref.file, ref.section)
 
 
+def source_data(ref: SourceRef) -> dict[str, str]:
+    """A source as the result's JSON has it."""
+    return {"file": ref.file, "section": ref.section}
+
+
 def advice(built: Explains) -> tuple[AdviceItem, ...]:
     """One item per advice, naming every symptom it was drawn for."""
     grouped: dict[str, list[Derived]] = {}
@@ -127,9 +132,9 @@ def break_plan(built: Explains) -> dict[str, Any]:
         "vision_break_text": plan.vision_break_text,
         "stretch_tips": built.kb.notes["stretch_tips"].text,
         "strategies": [s.text for s in built.kb.strategies],
-        "source": asdict(source(plan.source)),
+        "source": source_data(plan.source),
         "rhythm": [
-            {"id": r.id, "every": r.every, "text": r.text, "source": asdict(source(r.source))}
+            {"id": r.id, "every": r.every, "text": r.text, "source": source_data(r.source)}
             for r in plan.rhythm
         ],
     }

@@ -3,10 +3,8 @@ best value with the desk changes that address them, and what is still missing.""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
-from troubleshoot.assess.result import Source
 from troubleshoot.kb import KnowledgeBase
 from troubleshoot.rosa import Rosa, RosaScore
 
@@ -21,7 +19,7 @@ def _fix(kb: KnowledgeBase, kind: str, item_id: str) -> dict[str, Any]:
         "kind": kind,
         "id": item_id,
         "text": text,
-        "source": asdict(Source(source.file, source.section)),
+        "source": {"file": source.file, "section": source.section},
     }
 
 

@@ -73,6 +73,9 @@ class Evaluation:
     # the conclusions by kind (the conclusions do not change once the run is over).
     _because: dict[Key, list[AnswerRef]] = field(default_factory=dict, repr=False, compare=False)
     _kinds: dict[str, list[Derived]] | None = field(default=None, repr=False, compare=False)
+    _behind: dict[Key, frozenset[tuple[str, Any, str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def of_kind(self, kind: str) -> list[Derived]:
         if self._kinds is None:
@@ -86,20 +89,7 @@ class Evaluation:
         known = self._because.get(key)
         if known is not None:
             return known
-        seen: set[Key] = set()
-        found: set[tuple[str, Any, str]] = set()
-        stack = [key]
-        conclusions = self.conclusions
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            derived = conclusions.get(current)
-            if derived is None:
-                continue
-            found |= derived.answers
-            stack.extend(derived.derived_from)
+        found, _ = self._answers_behind(key, set())
         ordered = [
             AnswerRef(*answer) if type(answer[1]) is float else _answer_ref(*answer)
             for answer in found
@@ -107,6 +97,33 @@ class Evaluation:
         ordered.sort(key=_ref_order)
         self._because[key] = ordered
         return ordered
+
+    def _answers_behind(
+        self, key: Key, visiting: set[Key]
+    ) -> tuple[frozenset[tuple[str, Any, str]], bool]:
+        """A conclusion's answers and those of everything it rests on, and whether the walk met
+        a cycle. Kept per conclusion (each is walked once, not once per path), except within a
+        cycle, where a part-way answer would be incomplete."""
+        known = self._behind.get(key)
+        if known is not None:
+            return known, False
+        derived = self.conclusions.get(key)
+        if derived is None:
+            return frozenset(), False
+        if key in visiting:  # the walk will add this one's answers where it started
+            return frozenset(), True
+        visiting.add(key)
+        found = set(derived.answers)
+        cycle = False
+        for parent in derived.derived_from:
+            more, met = self._answers_behind(parent, visiting)
+            found |= more
+            cycle = cycle or met
+        visiting.discard(key)
+        result = frozenset(found)
+        if not cycle:
+            self._behind[key] = result
+        return result, cycle
 
     @property
     def rules_fired(self) -> list[str]:

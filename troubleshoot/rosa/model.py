@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from troubleshoot.conditions import Condition, questions_used
 
@@ -118,6 +119,11 @@ class Rosa:
             device = self.device(item.duration)
             used |= {device.daily, device.continuous}
         return used
+
+    @cached_property
+    def all_questions(self) -> frozenset[str]:
+        """Every question behind the score (asked for by every score: worked out once)."""
+        return frozenset(self.questions())
 
     def questions(self, section_id: str | None = None) -> set[str]:
         """Questions behind a section's items (with their durations), or behind all of them."""

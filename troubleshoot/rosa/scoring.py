@@ -11,6 +11,7 @@ score to a range, and the action level can still be decided when the whole range
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from troubleshoot.conditions import Answers, holds, questions_used
 from troubleshoot.rosa.model import Axis, Device, Fix, Item, Rosa
@@ -81,11 +82,8 @@ def _clamp(value: int, limits: tuple[int, int] | None) -> int:
 
 def _item(rosa: Rosa, item: Item, section: str, answers: Answers) -> ItemScore:
     matched = [o for o in item.base if holds(o.when, answers, NO_FACTS)]
-    base_questions: set[str] = set()
-    for option in item.base:
-        base_questions |= questions_used(option.when)
+    base_questions, top = _base(item)
     unanswered_base = {q for q in base_questions if answers.get(q) in (None, "not_sure")}
-    top = max(o.points for o in item.base)
     missing: set[str] = set()
     findings: list[Finding] = []
     if matched:
@@ -139,6 +137,15 @@ def _item(rosa: Rosa, item: Item, section: str, answers: Answers) -> ItemScore:
         complete,
         unanswered or tuple(sorted(missing)),
     )
+
+
+@lru_cache(maxsize=256)  # items are frozen and few; every score asks for these
+def _base(item: Item) -> tuple[frozenset[str], int]:
+    """The questions behind an item's base options, and its highest base points."""
+    used: set[str] = set()
+    for option in item.base:
+        used |= questions_used(option.when)
+    return frozenset(used), max(o.points for o in item.base)
 
 
 def score(rosa: Rosa, answers: Answers) -> RosaScore:
@@ -201,7 +208,7 @@ def score(rosa: Rosa, answers: Answers) -> RosaScore:
     if chair_device and durations.get(chair_device) is None:
         device = rosa.device(chair_device)
         missing |= {device.daily, device.continuous}
-    answered = any(answers.get(q) not in (None, "not_sure") for q in rosa.questions())
+    answered = any(answers.get(q) not in (None, "not_sure") for q in rosa.all_questions)
     time_findings = tuple(
         (device.name, Finding(1, device.finding, device.fixes))
         for grid in rosa.grids
