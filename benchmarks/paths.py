@@ -84,6 +84,62 @@ def side_by_side(sets: list[dict[str, Any]], rounds: int) -> dict[str, Any]:
     }
 
 
+def grown(sets: list[dict[str, Any]], rounds: int, factor: int = 4) -> dict[str, Any]:
+    """The same answer sets on today's knowledge base and on one with `factor` times the
+    symptoms (benchmarks/grown_kb.py), engine and `assess()`, in alternating passes."""
+    from grown_kb import write_grown_kb
+
+    start = time.perf_counter()
+    bigger = load_knowledge_base(write_grown_kb(Path(tempfile.mkdtemp()), factor))
+    engines = {"today": Engine(KB), "grown": Engine(bigger)}
+    compiled = time.perf_counter() - start
+    for answers in sets[:50]:  # same answers, same conclusions
+        same = engines["today"].evaluate(answers).conclusions.keys()
+        assert engines["grown"].evaluate(answers).conclusions.keys() == same
+    times: dict[str, list[float]] = {name: [] for name in engines}
+    for _ in range(rounds):
+        for name, engine in engines.items():
+            times[name].append(_seconds(engine.evaluate, sets))
+    best = {name: min(values) for name, values in times.items()}
+    return {
+        "symptoms": {"today": len(KB.symptoms), "grown": len(bigger.symptoms)},
+        "rules": {"today": len(engines["today"].rules), "grown": len(engines["grown"].rules)},
+        "load_and_compile_s": round(compiled, 2),
+        "ms_best": {k: round(v * 1e3, 3) for k, v in best.items()},
+        "grown_vs_today": round(best["grown"] / best["today"], 2),
+    }
+
+
+def agreement(sets: list[dict[str, Any]]) -> dict[str, Any]:
+    """The engine's conclusions against the oracle's on every set (what the differential test
+    compares): the number checked and the sets that differ."""
+    engine = Engine(KB)
+    differing = []
+    for number, answers in enumerate(sets):
+        evaluation, expected = engine.evaluate(answers), oracle_evaluate(KB, answers)
+        program = (
+            "open"
+            if evaluation.of_kind("program")
+            else "referral"
+            if evaluation.of_kind("red_flag")
+            else "screen_incomplete"
+        )
+        got = {
+            "program": program,
+            "causes": {d.id: d.status for d in evaluation.of_kind("cause")},
+            "habits": {d.id: d.status for d in evaluation.of_kind("habit")},
+            **{
+                kind: {d.id for d in evaluation.of_kind(kind[:-1])}
+                for kind in ("solutions", "stretches", "techniques")
+            },
+            "advice": {d.id for d in evaluation.of_kind("advice")},
+        }
+        want = {name: getattr(expected, name) for name in got}
+        if got != want:
+            differing.append(number)
+    return {"checked": len(sets), "differ": len(differing), "first_differing": differing[:5]}
+
+
 def by_symptoms(rnd: random.Random, per: int) -> dict[str, float]:
     found = {}
     for count in (0, 1, 3, 6, 11):

@@ -1,14 +1,17 @@
 """Measured performance, written to benchmarks/results.json (not part of the tests' pass/fail).
 
-    uv run python benchmarks/run.py           # full run (100k assessments; several minutes)
-    uv run python benchmarks/run.py --quick   # smaller counts, for a quick look
+    uv run python benchmarks/run.py                  # the full run (about an hour)
+    uv run python benchmarks/run.py --quick          # smaller counts, for a quick look
+    uv run python benchmarks/run.py --only paths     # one section, kept beside the others
 
-The experta comparison needs network access the first time (`uv run --with experta`).
-
-Targets (issue 5): >= 1,500 assessments/s per core and no slower than 2.5x the plain-Python
-oracle; p99 latency from the last answer to the rendered report < 50 ms; RSS flat within 5 MB
-from 1k to 100k assessments; --jobs 2 speed-up >= 1.6x; start-up <= 1.5x a bare Typer
-hello-world; cohort over 100k stored assessments in SQLite < 5 s.
+Sections: `paths` (engine, `assess()`, result to JSON and the oracle side by side on realistic
+and light sets, engine = oracle on every set, experta), `symptoms` (time by number of
+symptoms), `storing` (batch rows/s into SQLite and PostgreSQL against `assess()`, bytes per
+stored assessment), `grown` (a knowledge base with 4x the symptoms), `scale` (peak memory of
+batch/list/export/cohort at 20k and 200k, cohort over 1M stored assessments) and `engine` (the
+earlier light-set figures). `targets` in the results says, per target, the figure and met or
+not. The experta comparison needs network access the first time (`uv run --with experta`);
+PostgreSQL is measured when TROUBLESHOOT_TEST_PG_URL names a server (.ci/postgres.sh).
 """
 
 from __future__ import annotations
@@ -285,23 +288,51 @@ def cohort_speed(count: int, rnd: random.Random) -> dict[str, Any]:
     return {"assessments": built.n, "fill_s": round(filled, 1), "cohort_s": round(elapsed, 2)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller counts")
-    args = parser.parse_args()
-    rnd = random.Random(20261122)
-    quick = args.quick
+SECTIONS = ("paths", "symptoms", "storing", "grown", "scale", "engine")
+
+
+def run_section(name: str, quick: bool, rnd: random.Random) -> dict[str, Any]:
+    """One section of the run; each builds its own sets from `rnd` (a fixed seed)."""
+    import paths
+    import scale
+
+    if name == "paths":  # the ratios of the paths users run, side by side in one run
+        heavy_sets = [paths.heavy(rnd) for _ in range(300 if quick else 2000)]
+        light_sets = [realistic(rnd) for _ in range(300 if quick else 2000)]
+        rounds = 3 if quick else 7
+        return {
+            "realistic": paths.side_by_side(heavy_sets, rounds),
+            "light": paths.side_by_side(light_sets, rounds),
+            "agreement": {
+                "realistic": paths.agreement(heavy_sets),
+                "light": paths.agreement(light_sets),
+            },
+            # experta, the oracle and the engine in turns on light sets, in a child process.
+            "experta": experta_throughput(300 if quick else 2000),
+        }
+    if name == "symptoms":
+        return paths.by_symptoms(rnd, 30 if quick else 200)
+    if name == "storing":
+        sets = [paths.heavy(rnd) for _ in range(500 if quick else 2000)]
+        return paths.storing(sets, os.environ.get("TROUBLESHOOT_TEST_PG_URL"))
+    if name == "grown":
+        return paths.grown([paths.heavy(rnd) for _ in range(300 if quick else 1000)], 5)
+    if name == "scale":
+        sizes = (2_000, 20_000) if quick else (20_000, 200_000)
+        reading = scale.reading(KB, sizes)
+        batching = scale.batching(KB, sizes, seed=rnd.randrange(10**6))
+        return {
+            "sizes": list(sizes),
+            "reading": reading,
+            "reading_flat": scale.flat(reading),
+            "batch": batching,
+            "batch_flat": scale.flat(batching),
+            "cohort_1m": scale.cohort_million(KB, 100_000 if quick else 1_000_000),
+        }
+    # The earlier figures: light sets, the engine alone.
     sets = [realistic(rnd) for _ in range(1000 if quick else 5000)]
-    # Memory first: the others leave freed memory in the process that RSS still counts.
     rss = memory([1000, 10000] if quick else [1000, 10000, 100000], rnd)
-    results = {
-        "when": datetime.now().isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "cores": os.cpu_count(),
-            "platform": platform.platform(),
-        },
-        "quick": quick,
+    return {
         "throughput": throughput(sets, 300 if quick else 2000, 2 if quick else 5),
         "latency": latency(sets[:1000]),
         "memory": rss,
@@ -309,10 +340,90 @@ def main() -> None:
         "startup": startup(5 if quick else 15),
         "cohort": cohort_speed(10000 if quick else 100000, rnd),
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller counts")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="run these sections only, kept beside the other sections already recorded",
+    )
+    args = parser.parse_args()
+    quick = args.quick
     out = ROOT / "benchmarks" / ("results-quick.json" if quick else "results.json")
+    chosen = args.only or list(SECTIONS)
+    results: dict[str, Any] = {}
+    if args.only and out.exists():
+        results = json.loads(out.read_text())
+    results["machine"] = {
+        "python": platform.python_version(),
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+    }
+    results["quick"] = quick
+    for name in chosen:
+        rnd = random.Random(f"20261202-{name}")  # each section's sets fixed by its name
+        started = time.perf_counter()
+        found = run_section(name, quick, rnd)
+        found["when"] = datetime.now().isoformat(timespec="seconds")
+        found["section_s"] = round(time.perf_counter() - started, 1)
+        results[name] = found
+        out.write_text(json.dumps(results, indent=2) + "\n")  # each section kept as it ends
+        print(name, json.dumps(found, indent=2), flush=True)
+    results["targets"] = targets(results)
     out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    print(json.dumps(results["targets"], indent=2))
     print(f"written to {out}")
+
+
+def targets(results: dict[str, Any]) -> dict[str, Any]:
+    """The targets of the performance issue, each with the measured figure and met or not."""
+    found: dict[str, Any] = {}
+
+    def check(name: str, section: str, path: list[str], limit: float, most: bool) -> None:
+        value: Any = results.get(section)
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, int | float):
+            found[name] = {"measured": None, "met": False}
+            return
+        found[name] = {
+            "measured": value,
+            "limit": limit,
+            "met": value <= limit if most else value >= limit,
+        }
+
+    check("engine_vs_oracle", "paths", ["realistic", "engine_vs_oracle"], 2.0, True)
+    check("assess_vs_engine", "paths", ["realistic", "assess_vs_engine"], 1.5, True)
+    check("to_dict_share", "paths", ["realistic", "to_dict_share_of_assess"], 0.10, True)
+    check("batch_sqlite_vs_assess", "storing", ["batch_sqlite_vs_assess"], 0.5, False)
+    check("batch_postgresql_vs_assess", "storing", ["batch_postgresql_vs_assess"], 0.5, False)
+    check("bytes_per_assessment", "storing", ["sqlite_bytes_per_assessment"], 5000, True)
+    check("grown_kb_vs_today", "grown", ["grown_vs_today"], 1.3, True)
+    scaled = results.get("scale", {})
+    for group in ("reading_flat", "batch_flat"):
+        for command, verdict in scaled.get(group, {}).items():
+            ratios = [verdict["ratio"], verdict["worker_ratio"] or 1.0]
+            found[f"rss_flat_{command}"] = {
+                "measured": max(ratios),
+                "limit": 1.10,
+                "met": max(ratios) <= 1.10 and verdict["largest_process_mb"] < 300,
+                "largest_process_mb": verdict["largest_process_mb"],
+            }
+    agreement = results.get("paths", {}).get("agreement", {})
+    found["engine_equals_oracle"] = {
+        "measured": {k: v.get("differ") for k, v in agreement.items()},
+        "met": bool(agreement) and all(v.get("differ") == 0 for v in agreement.values()),
+    }
+    experta = results.get("paths", {}).get("experta", {})
+    found["experta_equals_oracle"] = {
+        "measured": experta.get("checked", experta.get("experta")),
+        "met": "checked" in experta,
+    }
+    return found
 
 
 if __name__ == "__main__":

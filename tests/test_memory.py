@@ -1,6 +1,6 @@
 """Flat memory at any size: `list`, `export` and `cohort` stream, so their peak memory on ten
 times the stored assessments stays within 10% (and under 300 MB). The database is filled by
-direct bulk insert (the path under test is reading)."""
+direct bulk insert, as the benchmark does at 20k and 200k (the path under test is reading)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,13 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from troubleshoot.assess import assess
-from troubleshoot.kb import KnowledgeBase
-from troubleshoot.store import Store
-from troubleshoot.store.packing import pack
+from benchmarks.scale import fill
 
-SMALL, LARGE = 4_000, 40_000
+SMALL, LARGE = 5_000, 50_000
 # The peak of this process's own memory (VmHWM: reset by exec, unlike ru_maxrss, which a child
 # inherits from the parent that forked it).
 PEAK = """
@@ -32,57 +27,6 @@ finally:
         peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
     print("PEAK", peak, file=sys.stderr)
 """
-
-
-def _fill(path: Path, count: int, kb: KnowledgeBase, screen: dict[str, str]) -> str:
-    url = f"sqlite:///{path}"
-    Store.open(url).close()
-    answers = {
-        **screen,
-        "symptoms": ["neck_pain", "eye_strain"],
-        "monitor_height": "too_low",
-        "severity": {"neck_pain": 5, "eye_strain": 3},
-        "stress_level": 4,
-    }
-    result = assess(kb, answers).to_dict()
-    packed, text = pack(result), json.dumps(answers, sort_keys=True)
-    engine = sa.create_engine(url)
-    start = datetime(2026, 1, 1)
-    with engine.begin() as conn:
-        for first in range(0, count, 2000):
-            rows = [
-                {
-                    "t": start + timedelta(minutes=i),
-                    "r": f"p{i}",
-                    "d": ["IT", "Sales"][i % 2],
-                    "a": text,
-                    "z": packed,
-                }
-                for i in range(first, min(count, first + 2000))
-            ]
-            conn.execute(
-                sa.text(
-                    "INSERT INTO assessments (created_at, respondent, department, answers, "
-                    "result, result_z, kb_version, tool_version, program, risk_level, red_flags) "
-                    "VALUES (:t, :r, :d, :a, '', :z, 'v', 'v', 'open', 'medium', 0)"
-                ),
-                rows,
-            )
-        conn.execute(
-            sa.text(
-                "INSERT INTO summary_values (assessment_id, field, value, department) "
-                "SELECT id, 'symptoms', 'neck_pain', department FROM assessments"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO cohort_entries (assessment_id, person_id, month, department, "
-                "risk_level) SELECT id, NULL, substr(created_at, 1, 7), department, risk_level "
-                "FROM assessments"
-            )
-        )
-    engine.dispose()
-    return url
 
 
 def _peak_mb(url: str, *args: str) -> float:
@@ -102,8 +46,8 @@ def _peak_mb(url: str, *args: str) -> float:
 def databases(tmp_path_factory: pytest.TempPathFactory, kb, clear_screen) -> tuple[str, str]:
     folder = tmp_path_factory.mktemp("memory")
     return (
-        _fill(folder / "small.db", SMALL, kb, clear_screen),
-        _fill(folder / "large.db", LARGE, kb, clear_screen),
+        fill(folder / "small.db", SMALL, kb, clear_screen),
+        fill(folder / "large.db", LARGE, kb, clear_screen),
     )
 
 

@@ -229,12 +229,13 @@ def test_a_warm_engine_answers_exactly_as_a_fresh_one(
     }
     fresh = Engine(kb).evaluate(answers)
     warm = Engine(kb)
-    monkeypatch.setattr("troubleshoot.engine.adapter._MEMO_SIZE", 64)  # cleared several times below
+    monkeypatch.setattr("troubleshoot.engine.adapter._MEMO_SIZE", 64)  # cleared several times
+    monkeypatch.setattr("troubleshoot.engine.messages.MEMO_SIZE", 64)
     for n in range(200):
         warm.evaluate({**clear_screen, "symptoms": ["neck_pain"], "stress_level": n % 11})
         warm.evaluate(answers)
     got = warm.evaluate(answers)
-    assert len(warm._parsed) <= 64 and len(warm._encoded) <= 64
+    assert len(warm._messages._parsed) <= 64 and len(warm._messages._encoded) <= 64
     assert got.conclusions.keys() == fresh.conclusions.keys()
     for key, derived in fresh.conclusions.items():
         assert got.conclusions[key].rules == derived.rules

@@ -8,7 +8,7 @@ May import: `troubleshoot.errors`, `troubleshoot.files`, `troubleshoot.text`,
 `troubleshoot.conditions`, `troubleshoot.rosa`, `troubleshoot.kb`. Nothing else of the package.
 """
 
-from troubleshoot.engine.adapter import RULESET, SESSION, Engine
+from troubleshoot.engine.adapter import RULESET, Engine
 from troubleshoot.engine.evaluation import (
     AnswerRef,
     Derived,
@@ -27,6 +27,7 @@ from troubleshoot.engine.facts import (
     conclusion_fact,
     fact_test,
 )
+from troubleshoot.engine.messages import SESSION
 from troubleshoot.engine.rulebook import (
     GATE_KINDS,
     PROGRAM,

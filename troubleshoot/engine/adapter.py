@@ -10,8 +10,7 @@ facts are asserted one by one (a batch the engine refuses part-way leaves the se
 delete) and every action started is completed; a conclusion is asserted only once, however many
 rules (or subsets of a match) conclude it.
 
-The same facts and the same action messages recur from one assessment to the next, so their
-JSON encodings and what each message means are worked out once and kept (bounded memos).
+Facts are encoded and action messages read by engine.messages (memoized there).
 """
 
 from __future__ import annotations
@@ -20,18 +19,17 @@ import copy
 import json
 import threading
 from collections.abc import Callable, Iterable
-from types import MappingProxyType
 from typing import Any
 
 import durable_rules_engine as durable_core  # the C engine under durable.engine
 from durable import engine as durable_engine
 
 from troubleshoot.conditions import Answers
-from troubleshoot.engine.evaluation import Evaluation, Key, Match, Run, describe_fact
-from troubleshoot.engine.facts import PHASE, answer_fact, answer_values, conclusion_fact, fact_test
+from troubleshoot.engine.evaluation import Evaluation, Run, describe_fact
+from troubleshoot.engine.facts import PHASE, answer_fact, answer_values, fact_test
+from troubleshoot.engine.messages import MEMO_SIZE, SESSION, Messages
 from troubleshoot.engine.partitions import CORE, partition
 from troubleshoot.engine.rulebook import (
-    GATE_KINDS,
     RuleSpec,
     build_rulebook,
     same_fact_groups,
@@ -40,14 +38,13 @@ from troubleshoot.errors import EngineError
 from troubleshoot.kb import KnowledgeBase
 
 RULESET = "troubleshoot"  # the core's ruleset; a symptom's part is "troubleshoot:<symptom>"
-SESSION = "assessment"  # one fixed session id per ruleset (ids are compared by a 32-bit hash)
 # A rule in each symptom's ruleset that fires on the phase and concludes nothing: every
 # session then starts an action before it is deleted (see _Session._complete_pending).
 _PHASE_RULE = "~phase"
 # Result codes of the C engine's assert calls.
 _HANDLED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
-# Entries kept per memo (answers, encoded facts, parsed action messages): a few MB at most.
-_MEMO_SIZE = 4096
+# Entries kept per memo (answers, routes; see engine.messages): a few MB at most.
+_MEMO_SIZE = MEMO_SIZE
 
 
 class _QuietHost(durable_engine.Host):  # type: ignore[misc]
@@ -165,8 +162,6 @@ class Engine:
         # Memo: answer value -> its encoded fact and the parts that take it, or None.
         self._answer_texts: dict[tuple[str, Any, type, str], tuple[str, tuple[int, ...]] | None]
         self._answer_texts = {}
-        self._encoded: dict[tuple[object, ...], str] = {}  # memo of _encode
-        self._parsed: dict[str, Match | None] = {}  # memo of _parse
         self._routes: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}  # memo of _route
         self._opened_by = {part.trigger: n for n, part in enumerate(self.parts) if part.trigger}
         # Rules whose conclusion some rule tests: only these assert a derived fact.
@@ -200,8 +195,9 @@ class Engine:
         except Exception as error:  # the C engine reports invalid rules as a bare error
             raise EngineError(f"the rules could not be compiled: {error}") from error
         self._sessions = tuple(_Session(self._host, name) for name in definitions)
+        self._messages = Messages(self._actions, self._feeds, silent=_PHASE_RULE)
         self._lock = threading.Lock()
-        self._phase = self._encode(PHASE)
+        self._phase = self._messages.encode(PHASE)
         # One assessment's state: its run, the parts open, the facts so far.
         self._run: Run | None = None
         self._open: list[int] = []
@@ -312,7 +308,7 @@ class Engine:
             else:
                 fact = answer_fact(question, value, about)
                 takers = self._takers(fact)
-                known = (self._encode(fact), takers) if takers else None
+                known = (self._messages.encode(fact), takers) if takers else None
                 if len(memo) >= _MEMO_SIZE:  # free text or numbers vary: keep it bounded
                     memo.clear()
                 memo[key] = known
@@ -321,7 +317,7 @@ class Engine:
         for fact in facts:
             key3 = (fact["t"], fact.get("n", ""), fact.get("st", ""))
             takers = tuple(n for n, part in enumerate(self.parts) if part.intake.takes(*key3))
-            unique[self._encode(fact)] = takers or (0,)
+            unique[self._messages.encode(fact)] = takers or (0,)
         return list(unique.items())
 
     def _takers(self, fact: dict[str, Any]) -> tuple[int, ...]:
@@ -343,75 +339,12 @@ class Engine:
             raise EngineError(f"the fact {fact} was asserted twice")
         raise EngineError(f"durable_rules did not take the fact {fact} (code {code})")
 
-    def _encode(self, fact: dict[str, Any]) -> str:
-        """The fact as the C engine takes it (JSON, with the session id). The same facts recur
-        from one assessment to the next, so their encodings are kept (bounded)."""
-        # Each value's type and text are the key: 1, 1.0, -0.0 and True compare equal.
-        key = tuple((name, type(value), repr(value)) for name, value in fact.items())
-        text = self._encoded.get(key)
-        if text is None:
-            text = json.dumps({**fact, "sid": SESSION}, sort_keys=True)  # one text per fact
-            if len(self._encoded) >= _MEMO_SIZE:  # numeric answers vary: keep it bounded
-                self._encoded.clear()
-            self._encoded[key] = text
-        return text
-
     def _fire(self, message: str) -> None:
         if self._run is None:
             raise EngineError("a rule fired outside an assessment")
-        if message in self._parsed:
-            match = self._parsed[message]
-        else:
-            match = self._parse(message)
-            if len(self._parsed) >= _MEMO_SIZE:  # numeric answers vary: keep it bounded
-                self._parsed.clear()
-            self._parsed[message] = match
+        match = self._messages.match(message)
         if match is not None:  # None: a part's phase rule, which concludes nothing
             self._run.fire(match, self._route)  # derived facts, from inside the action
-
-    def _parse(self, message: str) -> Match | None:
-        """What one action message says: which rules matched which facts, what the conclusions
-        rest on, and the derived facts to assert (None for a part's phase rule). The same
-        messages recur from one assessment to the next, so this is worked out once each."""
-        # One rule's match per message: {rule name: {alias: matched fact}}.
-        name, matched = next(iter(json.loads(message).items()))
-        if name == _PHASE_RULE:
-            return None
-        # Aliases n0, n1... are negations and match nothing.
-        facts = tuple(
-            MappingProxyType({k: v for k, v in fact.items() if k != "sid"})
-            for alias, fact in matched.items()
-            if not alias.startswith("n") and isinstance(fact, dict)
-        )
-        about = ""
-        answers: list[tuple[str, Any, str]] = []
-        derived_from: list[Key] = []
-        for fact in facts:
-            kind: str = fact["t"]
-            if kind == "answer":
-                answer_about = fact.get("ab", "")
-                about = about or answer_about
-                answers.append((fact["q"], fact["v"], answer_about))
-            elif kind != "phase" and kind not in GATE_KINDS:
-                derived_from.append((kind, fact["n"], fact.get("st", ""), fact.get("ab", "")))
-        rules = self._actions[name]
-        concludes = tuple(
-            (then.kind, then.id, then.status, about) for then in (r.then for r in rules)
-        )
-        derived_facts: list[str | None] = []
-        for rule, key in zip(rules, concludes, strict=True):
-            if rule.id not in self._feeds:
-                derived_facts.append(None)
-                continue
-            derived_facts.append(self._encode(conclusion_fact(*key)))
-        return Match(
-            rules,
-            facts,
-            concludes,
-            frozenset(answers),
-            frozenset(derived_from),
-            tuple(derived_facts),
-        )
 
 
 def _ruleset_name(part: str) -> str:
