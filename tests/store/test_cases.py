@@ -182,3 +182,59 @@ def test_an_upgrade_turns_follow_ups_into_cases_with_the_same_ids(
     assert [(c.id, c.respondent, len(c.items)) for c in found] == [(1, "p1", 2), (3, None, 1)]
     assert all(c.trail[0][1] == "opened" for c in found)
     assert store.case(2).id == 1  # item 2 names its case
+
+
+def _cases_view(store: Store) -> list[tuple[Any, ...]]:
+    """The cases without their ids (a group and single saves number them differently)."""
+    return sorted(
+        (
+            case.respondent or "",
+            case.status,
+            case.told,
+            tuple(sorted((i.kind, i.item, i.status) for i in case.items)),
+            tuple(sorted(action for _, action, _, _ in case.trail)),
+        )
+        for case in store.cases()
+    )
+
+
+def test_a_group_files_cases_as_single_saves_do(database_url, kb, screen, tmp_path) -> None:
+    """New people's cases are opened in one go for a whole group; a person twice in the group,
+    or with a case already open, is filed in order. Same cases either way."""
+    hurting = {**screen, "symptoms": ["neck_pain"], "severity": {"neck_pain": 8}}
+    desk = {**hurting, "monitor_height": "too_low"}
+    fine = {**screen, "symptoms": ["none"]}
+    urgent = {**screen, "chest_pain_now": "yes", "symptoms": ["neck_pain"]}
+    earlier = [("p3", desk)]
+    group = [
+        ("p1", desk),
+        ("p2", urgent),
+        ("p1", hurting),  # the same person again: the desk item is resolved
+        (None, desk),
+        ("p3", hurting),  # already has an open case
+        ("p4", fine),  # nothing to follow up
+        ("p5", desk),
+    ]
+
+    def records(rows: list[tuple[str | None, dict[str, Any]]], start: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "answers": answers,
+                "result": assess(kb, answers).to_dict(),
+                "respondent": who,
+                "source_key": f"row{start + n}",
+                "created_at": T0 + timedelta(minutes=start + n),
+            }
+            for n, (who, answers) in enumerate(rows)
+        ]
+
+    grouped, single = Store.open(database_url), Store.open(f"sqlite:///{tmp_path / 'one.db'}")
+    for store in (grouped, single):
+        store.bulk_save(records(earlier, 0))
+    grouped.bulk_save(records(group, 10))
+    for record in records(group, 10):
+        single.bulk_save([record])
+    view = _cases_view(grouped)
+    assert view == _cases_view(single)
+    assert [case[0] for case in view] == ["", "p1", "p2", "p3", "p5"]
+    assert not next(case for case in view if case[0] == "p2")[2]  # urgent survey row: untold

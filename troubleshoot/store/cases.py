@@ -110,56 +110,10 @@ def attach(
         ).first()
     if found is None and not opened:
         return
-    urgent_new = any(kind == "urgent" for kind, _ in opened)
     if found is None:
-        # One statement per table (parameters, not .values(): compiled once, then cached).
-        made = conn.execute(
-            followups.insert().returning(followups.c.id, sort_by_parameter_order=True),
-            [
-                {
-                    "assessment_id": assessment_id,
-                    "kind": kind,
-                    "item": item[:200],
-                    "status": "open",
-                    "opened_at": now,
-                    "case_id": None,
-                }
-                for kind, item in opened
-            ],
-        ).all()
-        ids = [int(row.id) for row in made]
-        case_id = ids[0]
-        conn.execute(
-            audit.insert(),
-            [
-                {
-                    "followup_id": i,
-                    "at": now,
-                    "action": "opened",
-                    "note": "",
-                    "actor": "troubleshoot",
-                }
-                for i in ids
-            ],
-        )
-        conn.execute(
-            cases.insert(),
-            {
-                "id": case_id,
-                "respondent": respondent,
-                "workstation": workstation,
-                "assessment_id": assessment_id,
-                "status": "new",
-                "opened_at": now,
-                "told": told or not urgent_new,
-            },
-        )
-        conn.execute(
-            followups.update().where(followups.c.case_id.is_(None), followups.c.id.in_(ids)),
-            {"case_id": case_id},
-        )
-        _trail(conn, case_id, now, "opened", f"by assessment {assessment_id}", "troubleshoot")
+        open_cases(conn, [(assessment_id, record, opened, now)])
         return
+    urgent_new = any(kind == "urgent" for kind, _ in opened)
     case_id = int(found.id)
     active = conn.execute(
         sa.select(followups).where(
@@ -205,6 +159,81 @@ def attach(
         "reassessed",
         f"assessment {assessment_id}: {len(resolved)} item(s) resolved, {len(added)} new",
         "troubleshoot",
+    )
+
+
+Filing = tuple[int, dict[str, Any], list[tuple[str, str]], datetime]
+
+
+def open_cases(conn: Connection, filings: list[Filing]) -> None:
+    """A new case for each (assessment id, record, items, time), none of them for a person
+    with an open case: one statement per table for them all (a batch's group of new people).
+    A case's id is its first item's id, so an item id names its case."""
+    filings = [filing for filing in filings if filing[2]]
+    if not filings:
+        return
+    # Parameters, not .values(): each statement compiled once, then cached.
+    made = conn.execute(
+        followups.insert().returning(followups.c.id, sort_by_parameter_order=True),
+        [
+            {
+                "assessment_id": assessment_id,
+                "kind": kind,
+                "item": item[:200],
+                "status": "open",
+                "opened_at": now,
+                "case_id": None,
+            }
+            for assessment_id, _, opened, now in filings
+            for kind, item in opened
+        ],
+    ).all()
+    ids = iter(int(row.id) for row in made)
+    per_case = [[next(ids) for _ in opened] for _, _, opened, _ in filings]
+    conn.execute(
+        audit.insert(),
+        [
+            {"followup_id": i, "at": now, "action": "opened", "note": "", "actor": "troubleshoot"}
+            for item_ids, (_, _, _, now) in zip(per_case, filings, strict=True)
+            for i in item_ids
+        ],
+    )
+    conn.execute(
+        cases.insert(),
+        [
+            {
+                "id": item_ids[0],
+                "respondent": record.get("respondent"),
+                "workstation": record.get("workstation"),
+                "assessment_id": assessment_id,
+                "status": "new",
+                "opened_at": now,
+                # A survey row's person saw no report: urgent advice has reached no one yet.
+                "told": record.get("told", True) or not any(k == "urgent" for k, _ in opened),
+            }
+            for item_ids, (assessment_id, record, opened, now) in zip(
+                per_case, filings, strict=True
+            )
+        ],
+    )
+    conn.execute(
+        followups.update()
+        .where(followups.c.id == sa.bindparam("item_id"), followups.c.case_id.is_(None))
+        .values(case_id=sa.bindparam("new_case")),
+        [{"item_id": i, "new_case": item_ids[0]} for item_ids in per_case for i in item_ids],
+    )
+    conn.execute(
+        case_trail.insert(),
+        [
+            {
+                "case_id": item_ids[0],
+                "at": now,
+                "action": "opened",
+                "note": f"by assessment {assessment_id}",
+                "actor": "troubleshoot",
+            }
+            for item_ids, (assessment_id, _, _, now) in zip(per_case, filings, strict=True)
+        ],
     )
 
 

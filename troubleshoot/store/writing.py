@@ -5,6 +5,7 @@ about ten per row), then each record filed into its person's case. Used for one 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from troubleshoot.errors import RecordRefusedError
 from troubleshoot.store.cases import attach
+from troubleshoot.store.cases import open_cases as open_cases_for
 from troubleshoot.store.items import opened_items
 from troubleshoot.store.packing import pack
 from troubleshoot.store.schema import (
@@ -122,12 +124,32 @@ def insert_many(conn: Connection, records: list[dict[str, Any]]) -> list[int]:
         if named
         else set()
     )
-    for i, record, when in zip(ids, records, times, strict=True):
-        opened = opened_items(record["result"])
-        if opened or record.get("respondent") in open_cases:
-            # A survey row's person saw no report: urgent advice has reached no one yet.
-            filed = {"told": record.get("source_key") is None, **record}
+    # New people (no open case, once in this group) get their cases in one go; the others are
+    # filed one by one, in order, since each may build on the case the one before left.
+    filings = [
+        # A survey row's person saw no report: urgent advice has reached no one yet.
+        (
+            i,
+            {"told": record.get("source_key") is None, **record},
+            opened_items(record["result"]),
+            when,
+        )
+        for i, record, when in zip(ids, records, times, strict=True)
+    ]
+    seen = Counter(record.get("respondent") for record in records if record.get("respondent"))
+    fresh = [
+        f
+        for f in filings
+        if not f[1].get("respondent")
+        or (f[1]["respondent"] not in open_cases and seen[f[1]["respondent"]] == 1)
+    ]
+    open_cases_for(conn, fresh)
+    fresh_ids = {f[0] for f in fresh}
+    for i, filed, opened, when in filings:
+        if i in fresh_ids:
+            continue
+        if opened or filed.get("respondent") in open_cases:
             attach(conn, i, filed, opened, when)
-            if record.get("respondent"):
-                open_cases.add(record["respondent"])
+            if filed.get("respondent"):
+                open_cases.add(filed["respondent"])
     return ids
