@@ -5,6 +5,8 @@
 - `connection`: opening the database and turning its errors into StoreErrors;
 - `database`: the Store (open, save, list);
 - `items`: follow-up items and their audit trail; `cases`: the cases that hold them;
+- `writing`: storing a group of assessments; `filing`: filing each into its person's case;
+- `packing`: stored results, compressed;
 - `personal`: the figures kept of one person's assessments, for their request to see them;
 - `roster`: the roster, reassessment triggers and when people were last assessed;
 - `purge`: deleting so that it is gone, with the purge log;

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from troubleshoot.errors import RecordRefusedError
-from troubleshoot.store.cases import attach
-from troubleshoot.store.cases import open_cases as open_cases_for
+from troubleshoot.store.filing import attach
+from troubleshoot.store.filing import open_cases as open_cases_for
 from troubleshoot.store.items import opened_items
 from troubleshoot.store.packing import pack
 from troubleshoot.store.schema import (
