@@ -22,6 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.engine.oracle import engine_outcome  # noqa: E402
 from tests.engine.oracle import evaluate as oracle_evaluate  # noqa: E402
 from troubleshoot.assess.assessment import assess  # noqa: E402
 from troubleshoot.engine.adapter import Engine  # noqa: E402
@@ -114,29 +115,11 @@ def agreement(sets: list[dict[str, Any]]) -> dict[str, Any]:
     """The engine's conclusions against the oracle's on every set (what the differential test
     compares): the number checked and the sets that differ."""
     engine = Engine(KB)
-    differing = []
-    for number, answers in enumerate(sets):
-        evaluation, expected = engine.evaluate(answers), oracle_evaluate(KB, answers)
-        program = (
-            "open"
-            if evaluation.of_kind("program")
-            else "referral"
-            if evaluation.of_kind("red_flag")
-            else "screen_incomplete"
-        )
-        got = {
-            "program": program,
-            "causes": {d.id: d.status for d in evaluation.of_kind("cause")},
-            "habits": {d.id: d.status for d in evaluation.of_kind("habit")},
-            **{
-                kind: {d.id for d in evaluation.of_kind(kind[:-1])}
-                for kind in ("solutions", "stretches", "techniques")
-            },
-            "advice": {d.id for d in evaluation.of_kind("advice")},
-        }
-        want = {name: getattr(expected, name) for name in got}
-        if got != want:
-            differing.append(number)
+    differing = [
+        number
+        for number, answers in enumerate(sets)
+        if engine_outcome(engine.evaluate(answers)) != oracle_evaluate(KB, answers)
+    ]
     return {"checked": len(sets), "differ": len(differing), "first_differing": differing[:5]}
 
 

@@ -199,3 +199,35 @@ def _only(per_symptom: Any, symptom: str) -> dict[str, Any]:
         if isinstance(per_symptom, dict) and symptom in per_symptom
         else {}
     )
+
+
+def engine_outcome(evaluation: Any) -> Outcome:
+    """The engine's Evaluation in the oracle's terms, to compare the two (the differential test
+    and the benchmark's agreement check). Reads conclusions only: no evaluation here."""
+
+    def ids(kind: str) -> set[str]:
+        return {d.id for d in evaluation.of_kind(kind)}
+
+    program = (
+        "open"
+        if evaluation.of_kind("program")
+        else "referral"
+        if evaluation.of_kind("red_flag")
+        else "screen_incomplete"
+    )
+    checks: dict[str, str] = {}
+    for derived in evaluation.of_kind("check"):
+        if derived.status == "failed" or derived.id not in checks:
+            checks[derived.id] = derived.status
+    return Outcome(
+        program=program,
+        causes={d.id: d.status for d in evaluation.of_kind("cause")},
+        solutions=ids("solution"),
+        stretches=ids("stretch"),
+        techniques=ids("technique"),
+        advice=ids("advice"),
+        habits={d.id: d.status for d in evaluation.of_kind("habit")},
+        checks=checks,
+        urgency={(d.id, d.status) for d in evaluation.of_kind("urgency")},
+        held_techniques={(d.id, d.status) for d in evaluation.of_kind("held_back")},
+    )
