@@ -1,14 +1,14 @@
 """The paths users run, on realistic answer sets, as ratios measured side by side in one run
 (alternating passes; best and median): the engine alone, `assess()` (the result built, what
 `assess --answers` runs), the result turned into its stored JSON form (what `batch` stores),
-and the plain-Python oracle; the time per assessment by number of symptoms; storing a group of
-rows; bytes per stored assessment; and `batch` rows per second against `assess()`'s rate."""
+and the plain-Python oracle; engine = oracle on every set; the time per assessment by number of
+symptoms; `batch` rows per second against `assess()`'s rate and bytes per stored assessment;
+the 4x knowledge base. Run by benchmarks/run.py (sections paths, symptoms, storing, grown)."""
 
 from __future__ import annotations
 
 import functools
 import json
-import os
 import random
 import statistics
 import subprocess
@@ -170,29 +170,3 @@ def storing(sets: list[dict[str, Any]], pg_url: str | None) -> dict[str, Any]:
         found[f"batch_{name}_vs_assess"] = round(rate / assess_rate, 2)
     found["sqlite_bytes_per_assessment"] = round((folder / "b.db").stat().st_size / len(sets))
     return found
-
-
-def main(quick: bool = False) -> dict[str, Any]:
-    rnd = random.Random(20261202)
-    realistic_sets = [heavy(rnd) for _ in range(300 if quick else 2000)]
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from run import realistic as light  # the light sets (0-3 symptoms) of the older table
-
-    light_sets = [light(rnd) for _ in range(300 if quick else 2000)]
-    return {
-        "realistic": side_by_side(realistic_sets, 3 if quick else 5),
-        "light": side_by_side(light_sets, 3 if quick else 5),
-        "ms_by_symptoms": by_symptoms(rnd, 30 if quick else 200),
-        "storing": storing(
-            realistic_sets[: 500 if quick else 2000], os.environ.get("TROUBLESHOOT_TEST_PG_URL")
-        ),
-    }
-
-
-if __name__ == "__main__":
-    quick = "--quick" in sys.argv
-    found = {"quick": quick, "when": time.strftime("%Y-%m-%dT%H:%M:%S"), **main(quick)}
-    out = ROOT / "benchmarks" / ("results-paths-quick.json" if quick else "results-paths.json")
-    out.write_text(json.dumps(found, indent=2) + "\n")
-    print(json.dumps(found, indent=2))
-    print(f"written to {out}")
