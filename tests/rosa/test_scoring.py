@@ -467,3 +467,20 @@ def test_recline_and_seat_depth_follow_the_form() -> None:
 def test_feet_that_do_not_reach_the_floor_are_evidence(run) -> None:
     result = run({"symptoms": ["thigh_low_back_discomfort"], "seat_height": "feet_dont_reach"})
     assert result.findings[0].causes[0].status == "likely"
+
+
+def test_a_score_kept_from_before_equals_a_fresh_one() -> None:
+    """Scores are kept by the instrument's own answers: other answers change nothing, a kept
+    score is the one worked out afresh, and changing one result's durations leaves the next."""
+    from troubleshoot.rosa.scoring import _score
+
+    answers: dict[str, Any] = {"monitor_height": "too_low", "phone_use": "between_ear_and_shoulder"}
+    first = score(ROSA, answers)
+    again = score(ROSA, {**answers, "symptoms": ["neck_pain"], "stress_level": 9})
+    assert first == again == _score(ROSA, answers)
+    first.durations.clear()
+    assert score(ROSA, answers).durations == _score(ROSA, answers).durations
+    assert score(ROSA, {**answers, "monitor_height": 1}) == _score(
+        ROSA, {**answers, "monitor_height": 1}
+    )
+    assert score(ROSA, {}) == _score(ROSA, {}) and not score(ROSA, {}).answered

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from troubleshoot.conditions import Condition, questions_used
 
@@ -119,6 +120,11 @@ class Rosa:
             device = self.device(item.duration)
             used |= {device.daily, device.continuous}
         return used
+
+    @cached_property
+    def scored(self) -> dict[str, Any]:
+        """Scores already worked out, by the answers they rest on (see scoring.score)."""
+        return {}
 
     @cached_property
     def all_questions(self) -> frozenset[str]:

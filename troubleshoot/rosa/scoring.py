@@ -10,7 +10,8 @@ score to a range, and the action level can still be decided when the whole range
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from troubleshoot.conditions import Answers, holds, questions_used
@@ -150,7 +151,26 @@ def _base(item: Item) -> tuple[frozenset[str], int]:
 
 def score(rosa: Rosa, answers: Answers) -> RosaScore:
     """Score a workstation from the answers. Never guesses a missing answer: an incomplete
-    score is reported as a range, and the action level is decided only when the range allows."""
+    score is reported as a range, and the action level is decided only when the range allows.
+
+    A score rests only on the answers to the instrument's own questions, so it is worked out
+    once per set of those answers (half of all assessments answer none) and kept (bounded)."""
+    own = {q: answers[q] for q in sorted(rosa.all_questions) if q in answers}
+    key = json.dumps(own, sort_keys=True, default=repr)  # types kept apart: 1, 1.0, true
+    memo: dict[str, RosaScore] = rosa.scored
+    found = memo.get(key)
+    if found is None:
+        found = _score(rosa, own)
+        if len(memo) >= _KEPT:
+            memo.clear()
+        memo[key] = found
+    return replace(found, durations=dict(found.durations))  # the one mutable part: a copy
+
+
+_KEPT = 1024
+
+
+def _score(rosa: Rosa, answers: Answers) -> RosaScore:
     section_of = {i: s.id for s in rosa.sections for i in s.items}
     items = {
         item.id: _item(rosa, item, section_of.get(item.id, ""), answers) for item in rosa.items
