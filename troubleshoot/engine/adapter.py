@@ -133,16 +133,7 @@ class _Session:
         action left open can crash the C engine later; every session has started an action
         by then (each ruleset has a rule that fires on the phase), so its action context is
         set."""
-        if self.state is None:
-            return
-        started = durable_core.start_action_for_state(self.handle, self.state)
-        if started is None:
-            return
-        self.action_open = True
-        message = started[1]
-        while message:
-            message = durable_core.complete_and_start_action(self.handle, self.state)
-        self.action_open = False
+        self.run_actions(_unrun)
 
 
 class Engine:
@@ -162,16 +153,13 @@ class Engine:
         # Memo: answer value -> its encoded fact and the parts that take it, or None.
         self._answer_texts: dict[tuple[str, Any, type, str], tuple[str, tuple[int, ...]] | None]
         self._answer_texts = {}
-        self._routes: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}  # memo of _route
+        self._routes: dict[str, tuple[tuple[int, ...], int | None]] = {}  # memo of _route
         self._opened_by = {part.trigger: n for n, part in enumerate(self.parts) if part.trigger}
         # Rules whose conclusion some rule tests: only these assert a derived fact.
         self._feeds = {
             rule.id
             for rule in self.rules
-            if any(
-                part.intake.takes(rule.then.kind, rule.then.id, rule.then.status)
-                for part in self.parts
-            )
+            if self._parts_taking(rule.then.kind, rule.then.id, rule.then.status)
         }
         # Rules of one part with the same conditions share one durable_rules rule whose action
         # draws all their conclusions: one firing instead of several (the trace names each).
@@ -279,19 +267,16 @@ class Engine:
         if route is None:
             fact = json.loads(text)
             key = (fact["t"], fact["n"], fact.get("st", ""))
-            takers = tuple(n for n, part in enumerate(self.parts) if part.intake.takes(*key))
-            opens = tuple(n for n in (self._opened_by.get(key),) if n is not None)
             if len(self._routes) >= _MEMO_SIZE:
                 self._routes.clear()
-            route = self._routes[text] = (takers, opens)
+            route = self._routes[text] = (self._parts_taking(*key), self._opened_by.get(key))
         takers, opens = route
         self._known.append((text, takers))
         for part in takers:
             if part in self._open:
                 self._assert(part, text)
-        for part in opens:
-            if part not in self._open:
-                self._open_part(part)
+        if opens is not None and opens not in self._open:
+            self._open_part(opens)
 
     def _inputs(
         self, answers: Answers, facts: Iterable[dict[str, Any]]
@@ -315,14 +300,19 @@ class Engine:
             if known is not None:
                 unique[known[0]] = known[1]
         for fact in facts:
-            key3 = (fact["t"], fact.get("n", ""), fact.get("st", ""))
-            takers = tuple(n for n, part in enumerate(self.parts) if part.intake.takes(*key3))
+            takers = self._parts_taking(fact["t"], fact.get("n", ""), fact.get("st", ""))
             unique[self._messages.encode(fact)] = takers or (0,)
         return list(unique.items())
 
     def _takers(self, fact: dict[str, Any]) -> tuple[int, ...]:
         """The parts with a rule that could use this answer."""
         return tuple(n for n, part in enumerate(self.parts) if part.intake.takes_answer(fact))
+
+    def _parts_taking(self, kind: str, fact_id: str, status: str) -> tuple[int, ...]:
+        """The parts with a rule that tests a derived or input fact of this kind, id, status."""
+        return tuple(
+            n for n, part in enumerate(self.parts) if part.intake.takes(kind, fact_id, status)
+        )
 
     def _assert(self, part: int, encoded: str, input_fact: bool = False) -> None:
         """Assert one (encoded) fact in one part; the actions it queues run in `_settle`. Only
@@ -351,6 +341,11 @@ def _ruleset_name(part: str) -> str:
     return RULESET if part == CORE else f"{RULESET}:{part}"
 
 
+def _unrun(message: str) -> None:
+    """An action completed without being run (see _Session._complete_pending)."""
+
+
 def _not_dispatched(context: Any) -> None:
-    """durable_rules wants a `run` per rule; the engine runs actions itself (see _run_actions)."""
+    """durable_rules wants a `run` per rule; the engine runs actions itself (see
+    _Session.run_actions)."""
     raise EngineError("a rule action was dispatched by durable_rules' own host")
