@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from troubleshoot.errors import RecordRefusedError
-from troubleshoot.store.filing import attach
-from troubleshoot.store.filing import open_cases as open_cases_for
+from troubleshoot.store.filing import Filing, attach, open_cases
 from troubleshoot.store.items import opened_items
 from troubleshoot.store.packing import pack
 from troubleshoot.store.schema import (
@@ -113,7 +112,7 @@ def insert_many(conn: Connection, records: list[dict[str, Any]]) -> list[int]:
         conn.execute(summary_values.insert(), flat)
     # Cases: only records with something to follow up, or whose person has an open case.
     named = sorted({r["respondent"] for r in records if r.get("respondent")})
-    open_cases = (
+    with_open_case = (
         set(
             conn.scalars(
                 sa.select(cases.c.respondent).where(
@@ -137,19 +136,16 @@ def insert_many(conn: Connection, records: list[dict[str, Any]]) -> list[int]:
         for i, record, when in zip(ids, records, times, strict=True)
     ]
     seen = Counter(record.get("respondent") for record in records if record.get("respondent"))
-    fresh = [
-        f
-        for f in filings
-        if not f[1].get("respondent")
-        or (f[1]["respondent"] not in open_cases and seen[f[1]["respondent"]] == 1)
-    ]
-    open_cases_for(conn, fresh)
-    fresh_ids = {f[0] for f in fresh}
-    for i, filed, opened, when in filings:
-        if i in fresh_ids:
-            continue
-        if opened or filed.get("respondent") in open_cases:
+    fresh: list[Filing] = []
+    in_order: list[Filing] = []
+    for filing in filings:
+        who = filing[1].get("respondent")
+        new_person = not who or (who not in with_open_case and seen[who] == 1)
+        (fresh if new_person else in_order).append(filing)
+    open_cases(conn, fresh)
+    for i, filed, opened, when in in_order:
+        if opened or filed.get("respondent") in with_open_case:
             attach(conn, i, filed, opened, when)
             if filed.get("respondent"):
-                open_cases.add(filed["respondent"])
+                with_open_case.add(filed["respondent"])
     return ids
