@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from troubleshoot.assess.sections import source_data
 from troubleshoot.kb import KnowledgeBase
 from troubleshoot.rosa import Rosa, RosaScore
 
@@ -19,7 +20,7 @@ def _fix(kb: KnowledgeBase, kind: str, item_id: str) -> dict[str, Any]:
         "kind": kind,
         "id": item_id,
         "text": text,
-        "source": {"file": source.file, "section": source.section},
+        "source": source_data(source),
     }
 
 

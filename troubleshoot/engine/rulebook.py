@@ -202,9 +202,9 @@ def _symptom_rules(
         rules.append(
             RuleSpec(
                 f"cause:{cause.id}:dropped",
-                (FactTest("evidence", (cause.id,), "rules_out"),),
+                (rules_out,),
                 Conclusion("cause", cause.id, "dropped", symptom.id),
-                unless=(FactTest("evidence", (cause.id,), "confirms"),),
+                unless=(confirms,),
                 final=True,
             )
         )
