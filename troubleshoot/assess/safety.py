@@ -9,9 +9,23 @@ import dataclasses
 from troubleshoot.assess.result import HeldBackItem, RedFlagItem, Urgency, UrgencyReason
 from troubleshoot.assess.sections import Explains, source
 from troubleshoot.conditions import UNSURE, holds
+from troubleshoot.engine import Derived
 from troubleshoot.kb import WarningSign
 
 REASON_ORDER = {"warning_sign": 0, "unsure": 1, "advice": 2}
+
+
+def advice_in_kb_order(built: Explains) -> list[Derived]:
+    """The advice drawn, in the knowledge base's order of advice and then of symptoms: never in
+    the order the rules happened to fire, which follows the order the answers came in (a stored
+    assessment read back with its answers' keys sorted must word its report the same)."""
+    kb = built.kb
+    advice_rank = {item_id: n for n, item_id in enumerate(kb.advice_item)}
+    symptom_rank = {symptom_id: n for n, symptom_id in enumerate(kb.symptom)}
+    return sorted(
+        built.ev.of_kind("advice"),
+        key=lambda d: (advice_rank.get(d.id, -1), symptom_rank.get(d.about, -1), d.about),
+    )
 
 
 def sign_item(built: Explains, sign: WarningSign) -> RedFlagItem:
@@ -68,6 +82,7 @@ def urgency(built: Explains) -> Urgency | None:
     if not drawn:
         return None
     kb = built.kb
+    advice_drawn = advice_in_kb_order(built)
     reasons = []
     for derived in drawn:
         kind, _, item = derived.status.partition(":")
@@ -87,12 +102,12 @@ def urgency(built: Explains) -> Urgency | None:
             advice = kb.advice_item[item]
             about = [
                 kb.symptom[d.about].name
-                for d in built.ev.of_kind("advice")
+                for d in advice_drawn
                 if d.id == advice.id and d.about in kb.symptom
             ]
             because = {
                 b
-                for d in built.ev.of_kind("advice")
+                for d in advice_drawn
                 if d.id == advice.id
                 for b in built.because(d.key, frozenset())
             }
@@ -144,7 +159,8 @@ def held_back(built: Explains) -> tuple[HeldBackItem, ...]:
     offered = {d.id for d in built.ev.of_kind("stretch")}
     reported = {d.id for d in built.ev.of_kind("symptom")}
     items: dict[str, HeldBackItem] = {}
-    for derived in built.ev.of_kind("advice"):
+    advice_drawn = advice_in_kb_order(built)
+    for derived in advice_drawn:
         advice = kb.advice_item[derived.id]
         symptom = kb.symptom.get(derived.about)
         if not advice.holds_back_stretches or symptom is None or symptom.id not in reported:
@@ -165,7 +181,7 @@ def held_back(built: Explains) -> tuple[HeldBackItem, ...]:
             continue
         said = [
             b.text
-            for d in built.ev.of_kind("advice")
+            for d in advice_drawn
             if d.id == derived.status
             for b in built.because(d.key, frozenset())
         ]
