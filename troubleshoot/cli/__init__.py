@@ -1,7 +1,7 @@
 """The command line, on top of every other layer: `common` (the shared app, options, output and
 error mapping), one module per command group (`assess`, `knowledge`, `batch`, `staff`,
-`followup`), and `entry`, the entry point that imports the groups. Thin: parse, call the core,
-print, set the exit code.
+`followup`, `schedule`, `privacy`, `upkeep`), and `entry`, the entry point that imports the
+groups. Thin: parse, call the core, print, set the exit code.
 
 May import: every layer of the package.
 """

@@ -170,7 +170,7 @@ def assess(
         stored, failure = None, None
         if wanted:
             try:
-                stored = _store(db, public, staff.to_dict(), respondent, department, place)
+                stored = _store(db, kb, public, staff.to_dict(), respondent, department, place)
             except StoreError as error:
                 failure = error
             else:
@@ -299,6 +299,7 @@ def label(value: str | None, option: str) -> str | None:
 
 def _store(
     db: str | None,
+    kb: KnowledgeBase,
     answers: dict[str, AnswerValue],
     result: dict[str, object],
     respondent: str | None,
@@ -306,10 +307,12 @@ def _store(
     location: str | None = None,
 ) -> int:
     from troubleshoot.errors import StoreError
+    from troubleshoot.oh.packing import pack_with
     from troubleshoot.store import Store
 
     store = Store.open(db)
     try:
+        pack_with(store, kb)
         saved = store.save(answers, result, respondent, department, workstation=location)
     finally:
         store.close()

@@ -4,7 +4,7 @@ in the order `--help` lists them."""
 from __future__ import annotations
 
 # isort: off
-from troubleshoot.cli import assess, knowledge, batch, staff, followup, schedule, privacy  # noqa: F401
+from troubleshoot.cli import assess, knowledge, batch, staff, followup, schedule, privacy, upkeep  # noqa: F401
 
 # isort: on
 from troubleshoot.cli.common import app

@@ -111,10 +111,11 @@ def _init_worker(settings: Settings) -> None:
     _WORKER["settings"] = settings
     _WORKER["kb"] = load_knowledge_base(Path(settings.rules) if settings.rules else None)
     if settings.db:
+        from troubleshoot.oh.packing import pack_with
         from troubleshoot.store import Store
 
         # Each worker has its own connection; the parent has already migrated the database.
-        _WORKER["store"] = Store.open(settings.db, migrate=False)
+        _WORKER["store"] = pack_with(Store.open(settings.db, migrate=False), _WORKER["kb"])
     else:
         _WORKER["store"] = None
 

@@ -7,7 +7,6 @@ stored as naive UTC.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,9 +25,9 @@ from troubleshoot.store.connection import (
     writable,
 )
 from troubleshoot.store.counts import CohortQuery, Tally, months_stored, tally
+from troubleshoot.store.dictionaries import Packing
 from troubleshoot.store.items import valid_id
 from troubleshoot.store.migrations import MIGRATIONS
-from troubleshoot.store.packing import unpack
 from troubleshoot.store.personal import PersonalData
 from troubleshoot.store.purge import Purging
 from troubleshoot.store.roster import RosterWork
@@ -77,11 +76,14 @@ class Listed:
     symptoms: tuple[str, ...]
 
 
-class Store(Purging, PersonalData, CaseWork, RosterWork):
-    """Assessments and follow-ups in one database; open with `Store.open(url)`."""
+class Store(Packing, Purging, PersonalData, CaseWork, RosterWork):
+    """Assessments and follow-ups in one database; open with `Store.open(url)`. What it writes
+    is packed against a dictionary once `pack_against` has chosen one (see `packing`)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._packing = None
+        self._dictionaries = {}
 
     @classmethod
     def open(cls, url: str | None = None, migrate: bool = True, read: bool = False) -> Store:
@@ -170,7 +172,7 @@ class Store(Purging, PersonalData, CaseWork, RosterWork):
         }
         try:
             with self._begin() as conn:
-                return insert_many(conn, [record])[0]
+                return insert_many(conn, [record], self._packing)[0]
         except RecordRefusedError:
             if source_key is not None and self.known_keys([source_key]):
                 return None
@@ -214,7 +216,7 @@ class Store(Purging, PersonalData, CaseWork, RosterWork):
 
     def _save_chunk(self, records: list[dict[str, Any]]) -> int:
         with self._begin() as conn:
-            insert_many(conn, records)
+            insert_many(conn, records, self._packing)
         return len(records)
 
     def known_keys(self, keys: list[str]) -> set[str]:
@@ -238,7 +240,7 @@ class Store(Purging, PersonalData, CaseWork, RosterWork):
             ).first()
         if row is None:
             raise NotFoundError(f"no stored assessment with id {assessment_id}")
-        return _stored(row)
+        return self._read(row)
 
     def find(self, filters: Filters = NO_FILTERS, limit: int | None = None) -> list[Stored]:
         query = sa.select(assessments).order_by(assessments.c.created_at, assessments.c.id)
@@ -246,7 +248,7 @@ class Store(Purging, PersonalData, CaseWork, RosterWork):
         if limit:
             query = query.limit(limit)
         with self._connect() as conn:
-            return [_stored(row) for row in conn.execute(query)]
+            return [self._read(row) for row in conn.execute(query)]
 
     def listed(self, filters: Filters = NO_FILTERS) -> Iterator[Listed]:
         """What `list` prints of each matching assessment, oldest first, streamed: a few
@@ -287,7 +289,7 @@ class Store(Purging, PersonalData, CaseWork, RosterWork):
         query = filtered(sa.select(assessments).order_by(assessments.c.id), filters)
         with self._connect() as conn:
             for row in conn.execution_options(yield_per=500).execute(query):
-                yield _stored(row)
+                yield self._read(row)
 
     # -- the cohort report (reads only what a reporting role may be granted) -------------------
     def cohort_tally(self, query: CohortQuery) -> Tally:
@@ -315,25 +317,25 @@ class Store(Purging, PersonalData, CaseWork, RosterWork):
         return self.settings()[name]
 
     # -- plumbing -------------------------------------------------------------------------------
+    def _read(self, row: Any) -> Stored:
+        answers, result = self._unpacked(row)
+        return Stored(
+            row.id,
+            row.created_at,
+            row.respondent,
+            row.department,
+            answers,
+            result,
+            row.kb_version,
+            row.tool_version,
+            row.program,
+            row.risk_level,
+            bool(row.red_flags),
+            row.workstation,
+        )
+
     def _connect(self) -> Any:
         return Guard(self.engine.connect)
 
     def _begin(self) -> Any:
         return Guard(self.engine.begin)
-
-
-def _stored(row: Any) -> Stored:
-    return Stored(
-        row.id,
-        row.created_at,
-        row.respondent,
-        row.department,
-        json.loads(row.answers),
-        unpack(row.result_z) if row.result_z is not None else json.loads(row.result),
-        row.kb_version,
-        row.tool_version,
-        row.program,
-        row.risk_level,
-        bool(row.red_flags),
-        row.workstation,
-    )

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from troubleshoot.store.migration_cases import migration_7, migration_8
+from troubleshoot.store.migration_packing import migration_9
 from troubleshoot.store.schema import flatten_summary, summary_of
 
 
@@ -375,4 +376,5 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (6, "privacy: settings, people apart from cohort figures, who acted, purge log", _migration_6),
     (7, "case work: cases of follow-up items, their trail, triggers, the roster", migration_7),
     (8, "a compact store: results packed, the JSON summary dropped", migration_8),
+    (9, "answers and results packed against a dictionary of reference results", migration_9),
 ]

@@ -42,6 +42,21 @@ assessments = sa.Table(
     # Added by migration 8: the result, compressed (zlib of its compact JSON; `result` is then
     # empty). Rows stored before it keep their JSON in `result` until the migration packs them.
     sa.Column("result_z", sa.LargeBinary),
+    # Added by migration 9: the answers and the result as zstd frames packed against the
+    # dictionary `packed_with` names (`answers` is then empty); none: the forms above.
+    sa.Column("answers_z", sa.LargeBinary),
+    sa.Column("packed_with", sa.Integer, sa.ForeignKey("packing_dictionaries.id")),
+)
+# Added by migration 9: the dictionaries stored rows are packed against (see `packing`), one
+# per knowledge-base version and tool version (`key`). Reference results of made-up answers:
+# nothing of a person. Never changed or deleted while a row names it.
+packing_dictionaries = sa.Table(
+    "packing_dictionaries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(120), nullable=False, unique=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),  # zlib of the dictionary
+    sa.Column("made_at", sa.DateTime, nullable=False),
 )
 followups = sa.Table(
     "followups",

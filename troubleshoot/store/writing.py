@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from troubleshoot.errors import RecordRefusedError
 from troubleshoot.store.filing import Filing, attach, open_cases
 from troubleshoot.store.items import opened_items
-from troubleshoot.store.packing import pack
+from troubleshoot.store.packing import Dictionary, pack
 from troubleshoot.store.schema import (
     assessments,
     cases,
@@ -59,9 +59,29 @@ def _people(conn: Connection, respondents: set[str]) -> dict[str, int]:
     return found
 
 
-def insert_many(conn: Connection, records: list[dict[str, Any]]) -> list[int]:
-    """Store the records (mappings with the arguments of `Store.save`) in this transaction;
-    return their ids in order."""
+def packed(record: dict[str, Any], packing: Dictionary | None) -> dict[str, Any]:
+    """The columns that hold a record's answers and result: packed against the dictionary, or
+    in the schema-8 form when there is none (the answers as JSON text, the result zlib)."""
+    if packing is None:
+        return {
+            "answers": json.dumps(record["answers"], sort_keys=True),
+            "answers_z": None,
+            "result_z": pack(record["result"]),
+            "packed_with": None,
+        }
+    return {
+        "answers": "",
+        "answers_z": packing.pack(record["answers"], sort_keys=True),
+        "result_z": packing.pack(record["result"]),
+        "packed_with": packing.id,
+    }
+
+
+def insert_many(
+    conn: Connection, records: list[dict[str, Any]], packing: Dictionary | None = None
+) -> list[int]:
+    """Store the records (mappings with the arguments of `Store.save`) in this transaction,
+    packed against `packing` when given; return their ids in order."""
     for record in records:
         _checked(record)
     now = utc_now()
@@ -71,9 +91,8 @@ def insert_many(conn: Connection, records: list[dict[str, Any]]) -> list[int]:
             "created_at": when,
             "respondent": record.get("respondent"),
             "department": record.get("department"),
-            "answers": json.dumps(record["answers"], sort_keys=True),
+            **packed(record, packing),
             "result": "",
-            "result_z": pack(record["result"]),
             "kb_version": record["result"]["kb_version"],
             "tool_version": record["result"]["tool_version"],
             "program": record["result"]["program"],

@@ -1,0 +1,228 @@
+"""Rows packed against a dictionary of reference results: about 1.5 KB of answers and result
+per realistic assessment, read back exactly as they were made; the dictionary made once per
+database and never changed; rows of earlier forms still read, then packed in place."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import ROOT
+from troubleshoot.assess import assess
+from troubleshoot.assess.reference import dictionary_key, reference_dictionary
+from troubleshoot.errors import StoreError
+from troubleshoot.kb import KnowledgeBase
+from troubleshoot.oh.packing import pack_with
+from troubleshoot.store import Store
+from troubleshoot.store.migrations import MIGRATIONS
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from paths import heavy
+
+
+@pytest.fixture(scope="module")
+def reference(kb: KnowledgeBase) -> bytes:
+    return reference_dictionary(kb)
+
+
+def _packed_store(url: str, kb: KnowledgeBase, reference: bytes) -> Store:
+    store = Store.open(url)
+    store.pack_against(dictionary_key(kb), lambda: reference)
+    return store
+
+
+def _column_bytes(store: Store) -> float:
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT answers, answers_z, result, result_z FROM assessments")
+        ).all()
+    return sum(
+        len(r.answers) + len(r.answers_z or b"") + len(r.result) + len(r.result_z or b"")
+        for r in rows
+    ) / len(rows)
+
+
+def test_realistic_assessments_pack_small_and_read_back_exactly(
+    database_url: str, kb: KnowledgeBase, reference: bytes
+) -> None:
+    store = _packed_store(database_url, kb, reference)
+    rnd = random.Random(3)
+    made = []
+    for _ in range(30):
+        answers = heavy(rnd)  # 0-11 symptoms, workstation answers, some "not sure"
+        result = assess(kb, answers).to_dict()
+        made.append((store.save(answers, result, respondent="p"), answers, result))
+    for assessment_id, answers, result in made:
+        stored = store.get(assessment_id)
+        assert stored.result == result and stored.answers == answers
+    assert _column_bytes(store) < 2500  # ~12 KB of zlib before; 10-60 KB of JSON
+    with store.engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT count(*) FROM assessments WHERE answers <> ''")) == 0
+    assert store.unpacked_count() == 0
+
+
+def test_the_dictionary_is_made_once_per_database(
+    tmp_path: Path, kb: KnowledgeBase, reference: bytes
+) -> None:
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    made: list[int] = []
+
+    def make() -> bytes:
+        made.append(1)
+        return reference
+
+    first, second = Store.open(url), Store.open(url)
+    first.pack_against("k", make)
+    second.pack_against("k", make)
+    assert made == [1]
+    assert first.packing is not None and second.packing is not None
+    assert first.packing.id == second.packing.id
+
+
+def test_two_processes_making_the_dictionary_at_once_share_the_first_one(
+    tmp_path: Path, kb: KnowledgeBase, reference: bytes
+) -> None:
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    late, early = Store.open(url), Store.open(url)
+
+    def make_while_another_stores_it() -> bytes:
+        early.pack_against("k", lambda: reference)  # gets there first
+        return reference + b" "
+
+    late.pack_against("k", make_while_another_stores_it)
+    assert late.packing is not None and early.packing is not None
+    assert late.packing.id == early.packing.id
+    with late.engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT count(*) FROM packing_dictionaries")) == 1
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE packing_dictionaries SET key = 'x'", "DELETE FROM packing_dictionaries"]
+)
+def test_a_dictionary_is_never_changed_or_deleted(
+    database_url: str, kb: KnowledgeBase, reference: bytes, statement: str
+) -> None:
+    store = _packed_store(database_url, kb, reference)
+    with (
+        pytest.raises(sa.exc.DatabaseError, match="never changed or deleted"),
+        store.engine.begin() as conn,
+    ):
+        conn.execute(sa.text(statement))
+
+
+def test_a_damaged_packed_row_is_a_clear_error(
+    tmp_path: Path, kb: KnowledgeBase, reference: bytes, clear_screen: dict[str, str]
+) -> None:
+    store = _packed_store(f"sqlite:///{tmp_path / 'd.db'}", kb, reference)
+    answers = {**clear_screen, "symptoms": ["neck_pain"]}
+    saved = store.save(answers, assess(kb, answers).to_dict())
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE assessments SET result_z = x'28b52ffd00'"))
+    with pytest.raises(StoreError, match="cannot be read"):
+        store.get(saved)
+
+
+def _schema_8_database(url: str, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """A database as schema 8 left it: one row with its result as JSON text (stored before
+    schema 8 and not yet packed), the others zlib-packed."""
+    store = Store.open(url, migrate=False)
+    with store.engine.begin() as conn:
+        for _, _, step in MIGRATIONS[:8]:
+            step(conn)
+        conn.execute(
+            sa.text(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                "description VARCHAR(200) NOT NULL, applied_at DATETIME NOT NULL)"
+            )
+        )
+        for version, description, _ in MIGRATIONS[:8]:
+            conn.execute(
+                sa.text("INSERT INTO schema_migrations VALUES (:v, :d, '2026-01-01 00:00:00')"),
+                {"v": version, "d": description},
+            )
+        from troubleshoot.store.packing import pack
+
+        for number, (answers, result) in enumerate(rows):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO assessments (created_at, respondent, answers, result, result_z, "
+                    "kb_version, tool_version, program, risk_level, red_flags) VALUES "
+                    "('2026-02-03 10:00:00', 'p', :a, :r, :z, 'v', 't', 'open', 'low', false)"
+                ),
+                {
+                    "a": json.dumps(answers, sort_keys=True),
+                    "r": json.dumps(result) if number == 0 else "",
+                    "z": None if number == 0 else pack(result),
+                },
+            )
+    store.close()
+
+
+def test_an_upgraded_database_reads_its_rows_then_packs_them_in_place(
+    tmp_path: Path, kb: KnowledgeBase, reference: bytes
+) -> None:
+    rnd = random.Random(8)
+    rows = []
+    for _ in range(5):
+        answers = heavy(rnd)
+        rows.append((answers, assess(kb, answers).to_dict()))
+    url = f"sqlite:///{tmp_path / 'v8.db'}"
+    _schema_8_database(url, rows)
+    store = Store.open(url)
+    assert store.schema_version() == MIGRATIONS[-1][0]
+    assert [(s.answers, s.result) for s in store.find()] == rows  # the earlier forms, as read
+    assert store.unpacked_count() == 5
+    with pytest.raises(StoreError, match="no packing dictionary"):
+        store.repack()
+    store.pack_against(dictionary_key(kb), lambda: reference)
+    seen: list[int] = []
+    assert store.repack(seen.append) == 5 and seen == [5]
+    assert store.unpacked_count() == 0
+    assert [(s.answers, s.result) for s in Store.open(url).find()] == rows
+    assert store.repack() == 0  # nothing left to pack
+
+
+def test_the_pack_command_packs_rows_of_earlier_forms(
+    tmp_path: Path, kb: KnowledgeBase, runner, clear_screen: dict[str, str]
+) -> None:
+    from troubleshoot.cli import app
+
+    answers = {**clear_screen, "symptoms": ["neck_pain"]}
+    result = assess(kb, answers).to_dict()
+    url = f"sqlite:///{tmp_path / 'v8.db'}"
+    _schema_8_database(url, [(answers, result), (answers, result)])
+    done = runner.invoke(app, ["pack", "--db", url])
+    assert done.exit_code == 0, done.output
+    assert "Packed 2 stored assessment(s)" in done.stdout
+    store = Store.open(url)
+    assert store.unpacked_count() == 0 and store.find()[0].result == result
+    again = runner.invoke(app, ["pack", "--db", url])
+    assert again.exit_code == 0 and "Nothing to pack" in again.stdout
+
+
+def test_a_batch_stores_packed_rows(
+    tmp_path: Path, kb: KnowledgeBase, runner, clear_screen: dict[str, str]
+) -> None:
+    from troubleshoot.cli import app
+
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(
+        "".join(
+            json.dumps({"respondent": f"p{i}", **clear_screen, "symptoms": ["neck_pain"]}) + "\n"
+            for i in range(3)
+        )
+    )
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    done = runner.invoke(app, ["batch", str(rows), "--db", url])
+    assert done.exit_code == 0, done.output
+    store = Store.open(url)
+    assert store.unpacked_count() == 0 and len(store.find()) == 3
+    pack_with(store, kb)  # the same knowledge base and tool: the batch's dictionary
+    with store.engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT count(*) FROM packing_dictionaries")) == 1

@@ -1,0 +1,173 @@
+"""The store's side of packing (see `packing`): which dictionary new rows are packed against,
+the dictionaries kept in the database, reading a row in whichever form it was stored, and
+packing the rows of earlier forms in place."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from troubleshoot.errors import RecordRefusedError, StoreError
+from troubleshoot.store.packing import (
+    Dictionary,
+    dictionary_from_store,
+    stored_dictionary,
+    unpack,
+)
+from troubleshoot.store.schema import assessments, packing_dictionaries, utc_now
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+PAGE = 500  # rows packed per transaction by `repack`
+
+
+class Packing:
+    """Mixed into the Store, which provides `engine`, `_connect` and `_begin`."""
+
+    engine: Engine
+    _packing: Dictionary | None
+    _dictionaries: dict[int, Dictionary]
+
+    if TYPE_CHECKING:
+
+        def _connect(self) -> Any: ...
+
+        def _begin(self) -> Any: ...
+
+    def pack_against(self, key: str, make: Callable[[], bytes]) -> None:
+        """Pack what this store writes from now on against the dictionary named `key`; `make`
+        builds it the first time the database needs it (another process may be doing the
+        same: the first one stored is the one every process uses)."""
+        found = self._dictionary_named(key)
+        if found is None:
+            data = stored_dictionary(make())
+            try:
+                with self._begin() as conn:
+                    conn.execute(
+                        packing_dictionaries.insert().values(key=key, data=data, made_at=utc_now())
+                    )
+            except RecordRefusedError:
+                pass  # stored by another process meanwhile
+            found = self._dictionary_named(key)
+            if found is None:
+                raise StoreError(f"the packing dictionary {key!r} could not be stored")
+        self._packing = found
+
+    @property
+    def packing(self) -> Dictionary | None:
+        """The dictionary new rows are packed against (none: the schema-8 form)."""
+        return self._packing
+
+    def _dictionary_named(self, key: str) -> Dictionary | None:
+        with self._connect() as conn:
+            row = conn.execute(
+                sa.select(packing_dictionaries.c.id, packing_dictionaries.c.data).where(
+                    packing_dictionaries.c.key == key
+                )
+            ).first()
+        if row is None:
+            return None
+        found = self._dictionaries.get(row.id) or dictionary_from_store(row.id, row.data)
+        self._dictionaries[row.id] = found
+        return found
+
+    def _dictionary(self, dictionary_id: int) -> Dictionary:
+        cache = self._dictionaries
+        if dictionary_id not in cache:
+            with self._connect() as conn:
+                kept = conn.scalar(
+                    sa.select(packing_dictionaries.c.data).where(
+                        packing_dictionaries.c.id == dictionary_id
+                    )
+                )
+            if kept is None:
+                raise StoreError(f"packing dictionary {dictionary_id} is missing")
+            cache[dictionary_id] = dictionary_from_store(dictionary_id, kept)
+        return cache[dictionary_id]
+
+    def _unpacked(self, row: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A row's answers and result, in whichever form it was stored."""
+        if row.packed_with is not None:
+            dictionary = self._dictionary(row.packed_with)
+            answers, result = dictionary.unpack(row.answers_z), dictionary.unpack(row.result_z)
+        else:
+            answers = json.loads(row.answers)
+            result = unpack(row.result_z) if row.result_z is not None else json.loads(row.result)
+        if not isinstance(answers, dict) or not isinstance(result, dict):
+            raise StoreError(f"stored assessment {row.id} cannot be read (not an object)")
+        return answers, result
+
+    def unpacked_count(self) -> int:
+        """How many stored assessments are in an earlier, larger form."""
+        with self._connect() as conn:
+            query = sa.select(sa.func.count()).where(assessments.c.packed_with.is_(None))
+            return int(conn.scalar(query) or 0)
+
+    def repack(self, progress: Callable[[int], None] | None = None) -> int:
+        """Pack the rows of earlier forms against the current dictionary, a page at a time:
+        each row is rewritten in place, in the same transaction that reads it, so nothing is
+        ever deleted before its packed form is stored. Returns how many rows were packed."""
+        dictionary = self._packing
+        if dictionary is None:
+            raise StoreError("no packing dictionary chosen (see Store.pack_against)")
+        page = (
+            sa.select(
+                assessments.c.id,
+                assessments.c.answers,
+                assessments.c.result,
+                assessments.c.result_z,
+                assessments.c.answers_z,
+                assessments.c.packed_with,
+            )
+            .where(assessments.c.packed_with.is_(None), assessments.c.id > sa.bindparam("last"))
+            .order_by(assessments.c.id)
+            .limit(PAGE)
+        )
+        done = last = 0
+        while True:
+            with self._begin() as conn:
+                rows = conn.execute(page, {"last": last}).all()
+                if not rows:
+                    return done
+                changes = []
+                for row in rows:
+                    answers, result = self._unpacked(row)
+                    packed = {
+                        "answers_z": dictionary.pack(answers, sort_keys=True),
+                        "result_z": dictionary.pack(result),
+                    }
+                    # Read back before the earlier form is overwritten: never lose an answer.
+                    if (
+                        dictionary.unpack(packed["answers_z"]) != answers
+                        or dictionary.unpack(packed["result_z"]) != result
+                    ):
+                        raise StoreError(f"stored assessment {row.id} did not pack faithfully")
+                    changes.append(
+                        {
+                            "row_id": row.id,
+                            "answers": "",
+                            "result": "",
+                            **packed,
+                            "packed_with": dictionary.id,
+                        }
+                    )
+                conn.execute(
+                    assessments.update()
+                    .where(assessments.c.id == sa.bindparam("row_id"))
+                    .values(
+                        answers=sa.bindparam("answers"),
+                        answers_z=sa.bindparam("answers_z"),
+                        result=sa.bindparam("result"),
+                        result_z=sa.bindparam("result_z"),
+                        packed_with=sa.bindparam("packed_with"),
+                    ),
+                    changes,
+                )
+            done += len(rows)
+            last = rows[-1].id
+            if progress:
+                progress(done)
