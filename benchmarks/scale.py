@@ -26,14 +26,17 @@ sys.path.insert(0, str(ROOT))
 
 from troubleshoot.assess import assess  # noqa: E402
 from troubleshoot.kb import KnowledgeBase  # noqa: E402
+from troubleshoot.oh.packing import pack_with  # noqa: E402
 from troubleshoot.store import Store  # noqa: E402
-from troubleshoot.store.packing import pack  # noqa: E402
 
 
 def fill(path: Path, count: int, kb: KnowledgeBase, screen: dict[str, str]) -> str:
     """An SQLite store of `count` assessments (one realistic result each), by bulk insert."""
     url = f"sqlite:///{path}"
-    Store.open(url).close()
+    store = pack_with(Store.open(url), kb)  # rows packed as `batch` packs them
+    packing = store.packing
+    assert packing is not None
+    store.close()
     answers: dict[str, Any] = {
         **screen,
         "symptoms": ["neck_pain", "eye_strain"],
@@ -42,7 +45,7 @@ def fill(path: Path, count: int, kb: KnowledgeBase, screen: dict[str, str]) -> s
         "stress_level": 4,
     }
     result = assess(kb, answers).to_dict()
-    packed, text = pack(result), json.dumps(answers, sort_keys=True)
+    packed, packed_answers = packing.pack(result), packing.pack(answers, sort_keys=True)
     engine = sa.create_engine(url)
     start = datetime(2026, 1, 1)
     with engine.begin() as conn:
@@ -52,23 +55,28 @@ def fill(path: Path, count: int, kb: KnowledgeBase, screen: dict[str, str]) -> s
                     "t": start + timedelta(seconds=20 * i),
                     "r": f"p{i}",
                     "d": ["IT", "Sales", "Finance", "Support"][i % 4],
-                    "a": text,
+                    "a": packed_answers,
                     "z": packed,
+                    "w": packing.id,
                 }
                 for i in range(first, min(count, first + 5000))
             ]
             conn.execute(
                 sa.text(
                     "INSERT INTO assessments (created_at, respondent, department, answers, "
-                    "result, result_z, kb_version, tool_version, program, risk_level, red_flags) "
-                    "VALUES (:t, :r, :d, :a, '', :z, 'v', 'v', 'open', 'medium', 0)"
+                    "answers_z, result, result_z, packed_with, kb_version, tool_version, "
+                    "program, risk_level, red_flags) "
+                    "VALUES (:t, :r, :d, '', :a, '', :z, :w, 'v', 'v', 'open', 'medium', 0)"
                 ),
                 rows,
             )
         conn.execute(
+            sa.text("INSERT INTO summary_terms (field, value) VALUES ('symptoms', 'neck_pain')")
+        )
+        conn.execute(
             sa.text(
-                "INSERT INTO summary_values (assessment_id, field, value, department) "
-                "SELECT id, 'symptoms', 'neck_pain', department FROM assessments"
+                "INSERT INTO summary_values (assessment_id, term_id) SELECT a.id, t.id "
+                "FROM assessments a, summary_terms t"
             )
         )
         conn.execute(

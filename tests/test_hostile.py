@@ -423,7 +423,6 @@ def _legacy_row(url: str, kb: KnowledgeBase, answers: dict[str, str], **labels: 
     assert saved is not None
     with store.engine.begin() as conn:
         conn.execute(sa.text("UPDATE assessments SET respondent = :r, department = :d"), labels)
-        conn.execute(sa.text("UPDATE summary_values SET department = :d"), labels)
         conn.execute(sa.text("UPDATE cohort_entries SET department = :d"), labels)
     store.close()
     return saved

@@ -148,7 +148,9 @@ def test_the_cohort_counts_no_private_answer(runner: CliRunner, stored: Path) ->
     assert report.exit_code == 0, report.output
     _no_secret(report.stdout)
     with Store.open().engine.connect() as conn:
-        values = conn.exec_driver_sql("SELECT field, value FROM summary_values").all()
+        values = conn.exec_driver_sql(
+            "SELECT t.field, t.value FROM summary_values v JOIN summary_terms t ON t.id = v.term_id"
+        ).all()
     _no_secret(json.dumps([list(row) for row in values]))
 
 

@@ -226,3 +226,59 @@ def test_a_batch_stores_packed_rows(
     pack_with(store, kb)  # the same knowledge base and tool: the batch's dictionary
     with store.engine.connect() as conn:
         assert conn.scalar(sa.text("SELECT count(*) FROM packing_dictionaries")) == 1
+
+
+def test_an_upgrade_keeps_the_counted_values_by_number(database_url: str) -> None:
+    """Migration 10 on a schema-9 database: the values and their departments counted as
+    before, each value named once."""
+    from troubleshoot.store import CohortQuery
+
+    store = Store.open(database_url, migrate=False)
+    with store.engine.begin() as conn:
+        for _, _, step in MIGRATIONS[:9]:
+            step(conn)
+        conn.execute(
+            sa.text(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                "description VARCHAR(200) NOT NULL, applied_at TIMESTAMP NOT NULL)"
+            )
+        )
+        for version, description, _ in MIGRATIONS[:9]:
+            conn.execute(
+                sa.text("INSERT INTO schema_migrations VALUES (:v, :d, '2026-01-01 00:00:00')"),
+                {"v": version, "d": description},
+            )
+        for number, department in enumerate(["IT", "IT", "Sales"], start=1):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO assessments (id, created_at, answers, result, kb_version, "
+                    "tool_version, program, risk_level, red_flags, department) VALUES "
+                    "(:i, '2026-02-03 10:00:00', '{}', '{}', 'v', 't', 'open', 'low', false, :d)"
+                ),
+                {"i": number, "d": department},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO cohort_entries (assessment_id, month, department, risk_level) "
+                    "VALUES (:i, '2026-02', :d, 'low')"
+                ),
+                {"i": number, "d": department},
+            )
+            for field, value in [("symptoms", "neck_pain"), ("stress_band", "low")][:number]:
+                conn.execute(
+                    sa.text("INSERT INTO summary_values VALUES (:i, :f, :v, :d)"),
+                    {"i": number, "f": field, "v": value, "d": department},
+                )
+    store.close()
+    store = Store.open(database_url)
+    values = sorted(
+        (v.field, v.value, v.department, v.n) for v in store.cohort_tally(CohortQuery()).values
+    )
+    assert values == [
+        ("stress_band", "low", "IT", 1),
+        ("stress_band", "low", "Sales", 1),
+        ("symptoms", "neck_pain", "IT", 2),
+        ("symptoms", "neck_pain", "Sales", 1),
+    ]
+    with store.engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT count(*) FROM summary_terms")) == 2

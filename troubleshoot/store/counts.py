@@ -15,6 +15,7 @@ from troubleshoot.store.schema import (
     cohort_entries,
     cohort_followups,
     cohort_roster,
+    summary_terms,
     summary_values,
 )
 
@@ -109,10 +110,16 @@ def tally(connect: Callable[[], Any], query: CohortQuery) -> Tally:
         .where(e.assessment_id.in_(latest_in_month))
         .group_by(e.month, e.risk_level)
     )
+    t = summary_terms.c
     values = (
-        sa.select(v.field, v.value, v.department, count)
+        sa.select(t.field, t.value, e.department, count)
+        .select_from(
+            summary_values.join(summary_terms, t.id == v.term_id).join(
+                cohort_entries, e.assessment_id == v.assessment_id
+            )
+        )
         .where(v.assessment_id.in_(latest))
-        .group_by(v.field, v.value, v.department)
+        .group_by(t.field, t.value, e.department)
     )
     queue = (
         sa.select(f.kind, sa.func.count(sa.distinct(f.assessment_id)))

@@ -39,6 +39,7 @@ from troubleshoot.store.schema import (
     imports,
     schema_migrations,
     settings,
+    summary_terms,
     summary_values,
     utc_now,
 )
@@ -267,10 +268,13 @@ class Store(Packing, Purging, PersonalData, CaseWork, RosterWork):
                 symptoms: dict[int, list[str]] = {}
                 with self._connect() as other:
                     for found in other.execute(
-                        sa.select(summary_values.c.assessment_id, summary_values.c.value).where(
-                            summary_values.c.field == "symptoms",
+                        sa.select(summary_values.c.assessment_id, summary_terms.c.value)
+                        .join(summary_terms, summary_terms.c.id == summary_values.c.term_id)
+                        .where(
+                            summary_terms.c.field == "symptoms",
                             summary_values.c.assessment_id.in_(ids),
                         )
+                        .order_by(summary_values.c.assessment_id, summary_terms.c.value)
                     ):
                         symptoms.setdefault(found.assessment_id, []).append(found.value)
                 for row in chunk:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from troubleshoot.store.migration_cases import migration_7, migration_8
-from troubleshoot.store.migration_packing import migration_9
+from troubleshoot.store.migration_packing import migration_9, migration_10
 from troubleshoot.store.schema import flatten_summary, summary_of
 
 
@@ -377,4 +377,5 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (7, "case work: cases of follow-up items, their trail, triggers, the roster", migration_7),
     (8, "a compact store: results packed, the JSON summary dropped", migration_8),
     (9, "answers and results packed against a dictionary of reference results", migration_9),
+    (10, "counted values named once, by number in each assessment's rows", migration_10),
 ]

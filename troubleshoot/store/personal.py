@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from troubleshoot.store.schema import cohort_entries, summary_values
+from troubleshoot.store.schema import cohort_entries, summary_terms, summary_values
 
 
 class PersonalData:
@@ -34,12 +34,13 @@ class PersonalData:
                     "risk_level": row.risk_level,
                     "values": {},
                 }
-            values = sa.select(summary_values).where(
-                summary_values.c.assessment_id.in_(assessment_ids)
+            t = summary_terms.c
+            values = (
+                sa.select(summary_values.c.assessment_id, t.field, t.value)
+                .join(summary_terms, t.id == summary_values.c.term_id)
+                .where(summary_values.c.assessment_id.in_(assessment_ids))
             )
-            for row in conn.execute(
-                values.order_by(summary_values.c.field, summary_values.c.value)
-            ):
+            for row in conn.execute(values.order_by(t.field, t.value)):
                 entry = found.setdefault(row.assessment_id, {"values": {}})
                 entry["values"].setdefault(row.field, []).append(row.value)
         return found

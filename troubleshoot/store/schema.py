@@ -140,9 +140,20 @@ roster = sa.Table(
     sa.Column("archived_at", sa.DateTime),  # a leaver: kept out of `due` and coverage
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
+summary_terms = sa.Table(
+    # Added by migration 10: each value the cohort counts, named once (see flatten_summary()):
+    # knowledge-base ids and stress bands, never anything a person wrote.
+    "summary_terms",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("field", sa.String(40), nullable=False),
+    sa.Column("value", sa.String(200), nullable=False),
+    sa.UniqueConstraint("field", "value", name="uq_summary_terms"),
+)
 summary_values = sa.Table(
     # Added by migration 4: each summary flattened to rows, so the database does the cohort's
-    # counting (see counts.tally) without decoding 100k JSON summaries in Python.
+    # counting (see counts.tally) without decoding 100k JSON summaries in Python. Since
+    # migration 10 a row holds the value's number only; the department is cohort_entries'.
     "summary_values",
     metadata,
     sa.Column(
@@ -151,11 +162,7 @@ summary_values = sa.Table(
         sa.ForeignKey("assessments.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    sa.Column("field", sa.String(40), primary_key=True),  # see flatten_summary()
-    sa.Column("value", sa.String(200), primary_key=True),
-    # A copy of the assessment's (never changed), so per-department counts need no join.
-    sa.Column("department", sa.String(200)),
-    sa.Index("ix_summary_values_counts", "field", "value", "department", "assessment_id"),
+    sa.Column("term_id", sa.Integer, sa.ForeignKey("summary_terms.id"), primary_key=True),
     sqlite_with_rowid=False,
 )
 # Added by migration 4: everything the cohort reads of an assessment, in one small index (in
@@ -262,6 +269,7 @@ COHORT_TABLES = (
     "schema_migrations",
     "settings",
     "cohort_entries",
+    "summary_terms",
     "summary_values",
     "cohort_followups",
     "cohort_roster",

@@ -9,6 +9,8 @@ from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from troubleshoot.errors import RecordRefusedError
@@ -22,6 +24,7 @@ from troubleshoot.store.schema import (
     flatten_summary,
     people,
     summary_of,
+    summary_terms,
     summary_values,
     utc_now,
 )
@@ -77,6 +80,30 @@ def packed(record: dict[str, Any], packing: Dictionary | None) -> dict[str, Any]
     }
 
 
+def term_numbers(conn: Connection, terms: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The numbers of these counted values, made for new ones. The table stays small (one row
+    per value the knowledge base can give), so it is read whole; a value another writer adds
+    meanwhile is skipped here and read back."""
+
+    def known() -> dict[tuple[str, str], int]:
+        rows = conn.execute(
+            sa.select(summary_terms.c.id, summary_terms.c.field, summary_terms.c.value)
+        )
+        return {(row.field, row.value): int(row.id) for row in rows}
+
+    found = known()
+    new = sorted(terms - set(found))
+    if new:
+        insert = (
+            postgresql_insert(summary_terms)
+            if conn.dialect.name == "postgresql"
+            else sqlite_insert(summary_terms)
+        )
+        conn.execute(insert.on_conflict_do_nothing(), [{"field": f, "value": v} for f, v in new])
+        found = known()
+    return found
+
+
 def insert_many(
     conn: Connection, records: list[dict[str, Any]], packing: Dictionary | None = None
 ) -> list[int]:
@@ -123,12 +150,16 @@ def insert_many(
         ],
     )
     flat = [
-        {"assessment_id": i, "field": f, "value": v, "department": record.get("department")}
+        (i, term)
         for i, record in zip(ids, records, strict=True)
-        for f, v in flatten_summary(summary_of(record["answers"], record["result"]))
+        for term in flatten_summary(summary_of(record["answers"], record["result"]))
     ]
     if flat:
-        conn.execute(summary_values.insert(), flat)
+        number = term_numbers(conn, {term for _, term in flat})
+        conn.execute(
+            summary_values.insert(),
+            [{"assessment_id": i, "term_id": number[term]} for i, term in flat],
+        )
     # Cases: only records with something to follow up, or whose person has an open case.
     named = sorted({r["respondent"] for r in records if r.get("respondent")})
     with_open_case = (
