@@ -198,3 +198,18 @@ def test_batch_files_are_private(runner: CliRunner, tmp_path: Path) -> None:
     for path in (out, errors):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert "p5" in errors.read_text()
+
+
+def test_every_stored_field_is_listed_in_the_privacy_notes() -> None:
+    """docs/privacy.md says what each table and field keeps and why: none may be missing."""
+    from tests.conftest import ROOT
+    from troubleshoot.store.schema import metadata
+
+    notes = (ROOT / "docs" / "privacy.md").read_text(encoding="utf-8")
+    missing = [
+        f"{table.name}.{column.name}"
+        for table in metadata.tables.values()
+        for column in table.columns
+        if f"`{table.name}`" not in notes or f"`{column.name}`" not in notes
+    ]
+    assert missing == []
