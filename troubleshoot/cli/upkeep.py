@@ -23,6 +23,9 @@ def pack(db: DbOption = None, rules: RulesOption = None) -> None:
 
     try:
         store = Store.open(db)
+    except TroubleshootError as error:
+        fail(error)
+    try:
         waiting = store.unpacked_count()
         if waiting == 0:
             typer.echo("Nothing to pack: every stored assessment is packed.")
@@ -35,9 +38,10 @@ def pack(db: DbOption = None, rules: RulesOption = None) -> None:
             f"Packed {done} stored assessment(s). `troubleshoot purge --vacuum` gives the "
             "freed space back to the disk (SQLite)."
         )
-        store.close()
     except TroubleshootError as error:
         fail(error)
+    finally:
+        store.close()
 
 
 def _progress() -> Any:

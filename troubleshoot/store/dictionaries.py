@@ -64,16 +64,10 @@ class Packing:
 
     def _dictionary_named(self, key: str) -> Dictionary | None:
         with self._connect() as conn:
-            row = conn.execute(
-                sa.select(packing_dictionaries.c.id, packing_dictionaries.c.data).where(
-                    packing_dictionaries.c.key == key
-                )
-            ).first()
-        if row is None:
-            return None
-        found = self._dictionaries.get(row.id) or dictionary_from_store(row.id, row.data)
-        self._dictionaries[row.id] = found
-        return found
+            found = conn.scalar(
+                sa.select(packing_dictionaries.c.id).where(packing_dictionaries.c.key == key)
+            )
+        return None if found is None else self._dictionary(int(found))
 
     def _dictionary(self, dictionary_id: int) -> Dictionary:
         cache = self._dictionaries
