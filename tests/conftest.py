@@ -116,3 +116,21 @@ NECK_PAIN_REPLIES = (
 @pytest.fixture
 def neck_pain_replies() -> str:
     return "\n".join(NECK_PAIN_REPLIES) + "\n"
+
+
+def migrated_to(conn: Any, version: int) -> None:
+    """Bring an empty database to schema `version` only, recorded as the store records it: a
+    database as an earlier release left it, for upgrade tests."""
+    from datetime import datetime
+
+    from troubleshoot.store.migrations import MIGRATIONS
+    from troubleshoot.store.schema import schema_migrations
+
+    schema_migrations.create(conn)
+    for number, description, step in MIGRATIONS[:version]:
+        step(conn)
+        conn.execute(
+            schema_migrations.insert().values(
+                version=number, description=description, applied_at=datetime(2026, 1, 1)
+            )
+        )

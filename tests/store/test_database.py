@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, migrated_to
 from troubleshoot.assess import assess
 from troubleshoot.errors import NotFoundError, OptionError, StoreError
 from troubleshoot.kb import KnowledgeBase
@@ -178,24 +178,10 @@ def test_an_upgrade_keeps_what_a_version_5_database_holds_and_takes_private_answ
 ) -> None:
     """Migration 6 on a database made before it: people, cohort entries and stress bands for
     the rows already there, and the answers now marked private taken out of them."""
-    from troubleshoot.store.migrations import MIGRATIONS as ALL
-
     url = f"sqlite:///{tmp_path / 'v5.db'}"
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        for _, _, step in ALL[:5]:
-            step(conn)
-        conn.execute(
-            sa.text(
-                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                "description VARCHAR(200) NOT NULL, applied_at DATETIME NOT NULL)"
-            )
-        )
-        for version, description, _ in ALL[:5]:
-            conn.execute(
-                sa.text("INSERT INTO schema_migrations VALUES (:v, :d, '2026-01-01 00:00:00')"),
-                {"v": version, "d": description},
-            )
+        migrated_to(conn, 5)
         answers = {
             **clear_screen,
             "symptoms": ["neck_pain"],

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, migrated_to
 from troubleshoot.assess import assess
 from troubleshoot.assess.reference import dictionary_key, reference_dictionary
 from troubleshoot.errors import StoreError
@@ -133,19 +133,7 @@ def _schema_8_database(url: str, rows: list[tuple[dict[str, Any], dict[str, Any]
     schema 8 and not yet packed), the others zlib-packed."""
     store = Store.open(url, migrate=False)
     with store.engine.begin() as conn:
-        for _, _, step in MIGRATIONS[:8]:
-            step(conn)
-        conn.execute(
-            sa.text(
-                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                "description VARCHAR(200) NOT NULL, applied_at DATETIME NOT NULL)"
-            )
-        )
-        for version, description, _ in MIGRATIONS[:8]:
-            conn.execute(
-                sa.text("INSERT INTO schema_migrations VALUES (:v, :d, '2026-01-01 00:00:00')"),
-                {"v": version, "d": description},
-            )
+        migrated_to(conn, 8)
         from troubleshoot.store.packing import pack
 
         for number, (answers, result) in enumerate(rows):
@@ -235,19 +223,7 @@ def test_an_upgrade_keeps_the_counted_values_by_number(database_url: str) -> Non
 
     store = Store.open(database_url, migrate=False)
     with store.engine.begin() as conn:
-        for _, _, step in MIGRATIONS[:9]:
-            step(conn)
-        conn.execute(
-            sa.text(
-                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                "description VARCHAR(200) NOT NULL, applied_at TIMESTAMP NOT NULL)"
-            )
-        )
-        for version, description, _ in MIGRATIONS[:9]:
-            conn.execute(
-                sa.text("INSERT INTO schema_migrations VALUES (:v, :d, '2026-01-01 00:00:00')"),
-                {"v": version, "d": description},
-            )
+        migrated_to(conn, 9)
         for number, department in enumerate(["IT", "IT", "Sales"], start=1):
             conn.execute(
                 sa.text(
