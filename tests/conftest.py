@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -52,6 +53,22 @@ def rules_copy(tmp_path: Path) -> Path:
     target = tmp_path / "rules"
     shutil.copytree(default_rules_dir(), target)
     return target
+
+
+@pytest.fixture
+def unusual_rules(rules_copy: Path) -> Path:
+    """A valid knowledge base at the edges of what the schema allows: hours of sleep of at
+    least 30 with no upper bound, and a many-answer question whose every choice is private."""
+    path = rules_copy / "questions.yaml"
+    text = path.read_text()
+    assert text.count("    min: 0\n    max: 24\n") == 1
+    text = text.replace("    min: 0\n    max: 24\n", "    min: 30\n")
+    stress_signs = ("headaches", "stomachaches", "sleeplessness", "dizziness", "back_pain")
+    for choice in (*stress_signs, "lack_of_energy"):
+        text, count = re.subn(rf'(\{{id: {choice}, label: "[^"]*")\}}', r"\1, private: true}", text)
+        assert count == 1, choice
+    path.write_text(text)
+    return rules_copy
 
 
 @pytest.fixture(autouse=True)

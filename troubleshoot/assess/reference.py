@@ -7,6 +7,7 @@ person's assessments leaves nothing of theirs behind."""
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -48,28 +49,53 @@ def reference_answers(kb: KnowledgeBase, sets: int = SETS) -> Iterator[dict[str,
             answers[rnd.choice(signs)] = "yes"
         elif number % 8 == 6 and signs:
             answers[rnd.choice(signs)] = UNSURE
-        reported = [] if number % 12 == 11 else rnd.sample(symptoms, 1 + number % len(symptoms))
+        reported = (
+            rnd.sample(symptoms, 1 + number % len(symptoms))
+            if symptoms and number % 12 != 11
+            else []
+        )
         answers["symptoms"] = reported or ["none"]
         for question in kb.questions:
             if question.id in answers or question.private or question.id == "symptoms":
                 continue
             if question.for_each:
-                answers[question.id] = {item: _answer(question, rnd) for item in reported}
+                each = {item: _answer(question, rnd) for item in reported}
+                answers[question.id] = {k: v for k, v in each.items() if v is not None}
             else:
                 answers[question.id] = _answer(question, rnd)
-        yield {k: v for k, v in answers.items() if v != {}}
+        yield {k: v for k, v in answers.items() if v is not None and v != {}}
 
 
 def _answer(question: Question, rnd: random.Random) -> Any:
+    """A plausible public answer to `question`, or None where it has none (every choice is
+    private): the question is then left unanswered, as a person may."""
     public = [c.id for c in question.choices if not c.private]
     if question.allow_unsure and rnd.random() < 0.08:
         return UNSURE
     if question.type == "yes_no":
         return rnd.choice(["yes", "no"])
     if question.type == "choice":
-        return rnd.choice(public)
+        return rnd.choice(public) if public else None
     if question.type == "multi":
-        return rnd.sample(public, min(len(public), rnd.randint(1, 2)))
-    low = int(question.minimum) if question.minimum is not None else 0
-    high = int(question.maximum) if question.maximum is not None else 10
-    return rnd.randint(low, min(high, 10) if question.type == "scale" else high)
+        if public:
+            return rnd.sample(public, min(len(public), rnd.randint(1, 2)))
+        return [question.none_choice.id] if question.none_choice else None
+    return _number(question, rnd)
+
+
+def _number(question: Question, rnd: random.Random) -> int | float | None:
+    """A whole number within the question's bounds (an open bound reads as 0 to 10 where that
+    fits, else ten beyond the other bound), or the lower bound itself where no whole number
+    fits between them."""
+    bounds = question.bounds
+    if bounds is None:
+        return None
+    low, high = bounds
+    if math.isinf(low):
+        low = 0 if high >= 0 else high - 10
+    if math.isinf(high):
+        high = 10 if low <= 10 else low + 10
+    if low > high:
+        return None
+    first, last = math.ceil(low), math.floor(high)
+    return rnd.randint(first, last) if first <= last else low

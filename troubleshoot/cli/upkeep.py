@@ -30,7 +30,7 @@ def pack(db: DbOption = None, rules: RulesOption = None) -> None:
         if waiting == 0:
             typer.echo("Nothing to pack: every stored assessment is packed.")
             return
-        pack_with(store, load_knowledge_base(rules))
+        pack_with(store, load_knowledge_base(rules), required=True)
         with _progress() as progress:
             task = progress.add_task("Packing", total=waiting)
             done = store.repack(lambda count: progress.update(task, completed=count))
