@@ -81,6 +81,10 @@ def run(
     from troubleshoot.kb import load_knowledge_base
 
     kb = load_knowledge_base(Path(settings.rules) if settings.rules else None)
+    if store is not None and settings.db:
+        from troubleshoot.oh.packing import pack_with
+
+        pack_with(store, kb)  # the dictionary made once, here, before any worker needs it
 
     def is_question(name: str) -> bool:
         return name in kb.question or name in ("red_flags", "warning_signs")

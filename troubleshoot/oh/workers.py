@@ -216,8 +216,8 @@ def _worker_main(settings: Settings, tasks: Any, results: Any, parent: int) -> N
     try:
         _init_worker(settings)
     except BaseException as error:
-        _quietly(results.put, ("failed", -1, str(error)))
-        os._exit(0)
+        _quietly(results.put, ("failed", -1, f"a worker could not start: {error}"))
+        _exit_sent(results)
     while True:
         if os.getppid() != parent:
             os._exit(0)
@@ -239,7 +239,7 @@ def _worker_main(settings: Settings, tasks: Any, results: Any, parent: int) -> N
             _quietly(results.put, ("failed", index, f"{type(error).__name__}: {error}"))
             continue
         _quietly(results.put, ("done", index, outcomes))
-    os._exit(0)
+    _exit_sent(results)
 
 
 def _quietly(call: Callable[..., Any], *args: Any) -> None:
@@ -247,6 +247,14 @@ def _quietly(call: Callable[..., Any], *args: Any) -> None:
         call(*args)
     except BaseException:
         os._exit(0)
+
+
+def _exit_sent(results: Any) -> None:
+    """Exit once what was put on `results` has reached the pipe: a queue sends from a thread,
+    which os._exit would otherwise stop mid-message (the parent would wait for it forever)."""
+    _quietly(results.close)
+    _quietly(results.join_thread)
+    os._exit(0)
 
 
 class _Workers:
@@ -267,6 +275,7 @@ class _Workers:
         for process in self.processes:
             process.start()
         self.limit = jobs * 2
+        self.broken = False  # a worker failed to start or died: the others are stopped too
 
     def map(
         self, chunks: Iterator[tuple[list[Row], Mapping, str]]
@@ -287,8 +296,9 @@ class _Workers:
                 sent += 1
             if exhausted and emitted == sent:
                 return
-            kind, index, payload = self.results.get()
-            if kind == "failed" and index < 0:  # a worker could not even start
+            kind, index, payload = self._next_result()
+            if kind == "failed" and index < 0:  # a worker could not start, or died
+                self.broken = True
                 yield StoreError(payload)
                 return
             ready[index] = StoreError(payload) if kind == "failed" else payload
@@ -296,9 +306,26 @@ class _Workers:
                 yield ready.pop(emitted)
                 emitted += 1
 
+    def _next_result(self) -> tuple[str, int, Any]:
+        """The next worker message; a worker gone while chunks are out (killed, crashed) is
+        a failure of the batch, never a wait without end for the chunks it held."""
+        while True:
+            try:
+                return self.results.get(timeout=0.5)  # type: ignore[no-any-return]
+            except queue.Empty:
+                pass
+            gone = [process.exitcode for process in self.processes if process.exitcode is not None]
+            if gone:
+                try:  # its last word, if it said one
+                    return self.results.get(timeout=1)  # type: ignore[no-any-return]
+                except queue.Empty:
+                    return ("failed", -1, f"a worker process stopped (exit code {gone[0]})")
+
     def close(self, terminate: bool = False) -> None:
         for process in self.processes:
-            if terminate:
+            if not process.is_alive():
+                continue
+            if terminate or self.broken:
                 process.terminate()
             else:
                 try:
