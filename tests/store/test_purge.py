@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from troubleshoot.assess import assess
 from troubleshoot.kb import KnowledgeBase
-from troubleshoot.store import PurgeRule, Store
+from troubleshoot.store import CohortQuery, PurgeRule, Store
 
 NOTE = "Spoke to Zebedee-Quux about the referral"  # a note no other row can hold
 FORGET = PurgeRule("one respondent's data (a request to be forgotten)", None, "zebedee.quux")
@@ -103,3 +103,26 @@ def test_vacuum_on_postgresql_runs(
     _fill(store, kb, clear_screen)
     done = store.purge(FORGET, "dpo", vacuum=True)
     assert done.vacuumed and done.assessments == 2
+
+
+def _terms(store: Store) -> set[tuple[str, str]]:
+    with store.engine.connect() as conn:
+        return {
+            (r.field, r.value)
+            for r in conn.execute(sa.text("SELECT field, value FROM summary_terms"))
+        }
+
+
+def test_a_counted_value_only_the_purged_person_had_is_forgotten(
+    database_url: str, kb: KnowledgeBase, clear_screen: dict[str, str]
+) -> None:
+    store = Store.open(database_url)
+    _fill(store, kb, clear_screen)  # only zebedee.quux reported a stress level (moderate)
+    moderate = {term for term in _terms(store) if "moderate" in term[1]}
+    assert moderate
+    store.purge(FORGET, "dpo")
+    left = _terms(store)
+    assert not moderate & left
+    assert left and ("symptoms", "neck_pain") in left  # what the kept person has stays
+    counted = store.cohort_tally(CohortQuery()).values
+    assert {(v.field, v.value, v.n) for v in counted} == {(f, v, 1) for f, v in left}

@@ -27,6 +27,7 @@ from troubleshoot.store.schema import (
     purging,
     reassessment_triggers,
     roster,
+    summary_terms,
     summary_values,
     utc_now,
 )
@@ -120,6 +121,7 @@ class Purging:
                     reassessment_triggers.delete().where(reassessment_triggers.c.at < rule.before)
                 )
             conn.execute(summary_values.delete().where(summary_values.c.assessment_id.in_(ids)))
+            _forget_unused_terms(conn)
             conn.execute(cohort_entries.delete().where(cohort_entries.c.assessment_id.in_(ids)))
             count = int(conn.execute(assessments.delete().where(rule.where())).rowcount or 0)
             # People with nothing left stored are forgotten too.
@@ -179,3 +181,15 @@ class Purging:
             auto.exec_driver_sql("PRAGMA busy_timeout = 3000")
             busy, _, _ = auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
         return not busy, vacuum
+
+
+def _forget_unused_terms(conn: Any) -> None:
+    """A counted value no stored assessment has any more goes too: a value only the purged
+    person had would otherwise still say that someone had it. All of them, not only the
+    purged ones': this also mends databases purged before terms were forgotten."""
+    if conn.dialect.name == "postgresql":
+        # Writers hold ROW EXCLUSIVE from reading a term's number until they commit
+        # (writing.term_numbers), so no term is taken away between their read and their use.
+        conn.exec_driver_sql("LOCK TABLE summary_terms IN SHARE ROW EXCLUSIVE MODE")
+    used = sa.select(summary_values.c.term_id).distinct()
+    conn.execute(summary_terms.delete().where(summary_terms.c.id.not_in(used)))

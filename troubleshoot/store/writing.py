@@ -84,6 +84,10 @@ def term_numbers(conn: Connection, terms: set[tuple[str, str]]) -> dict[tuple[st
     """The numbers of these counted values, made for new ones. The table stays small (one row
     per value the knowledge base can give), so it is read whole; a value another writer adds
     meanwhile is skipped here and read back."""
+    if conn.dialect.name == "postgresql":
+        # Held to the commit: a purge forgetting unused terms waits (store/purge.py). SQLite
+        # needs none: this transaction has written already, so it holds the one write lock.
+        conn.exec_driver_sql("LOCK TABLE summary_terms IN ROW EXCLUSIVE MODE")
 
     def known() -> dict[tuple[str, str], int]:
         rows = conn.execute(
