@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -170,10 +171,10 @@ def test_an_upgraded_database_reads_its_rows_then_packs_them_in_place(
         store.repack()
     store.pack_against(dictionary_key(kb), lambda: reference)
     seen: list[int] = []
-    assert store.repack(seen.append) == 5 and seen == [5]
+    assert store.repack(seen.append) == (5, ()) and seen == [5]
     assert store.unpacked_count() == 0
     assert [(s.answers, s.result) for s in Store.open(url).find()] == rows
-    assert store.repack() == 0  # nothing left to pack
+    assert store.repack() == (0, ())  # nothing left to pack
 
 
 def test_the_pack_command_packs_rows_of_earlier_forms(
@@ -258,3 +259,76 @@ def test_an_upgrade_keeps_the_counted_values_by_number(database_url: str) -> Non
     ]
     with store.engine.connect() as conn:
         assert conn.scalar(sa.text("SELECT count(*) FROM summary_terms")) == 2
+
+
+def _damaged(
+    tmp_path: Path, kb: KnowledgeBase, reference: bytes, column: str, damage: Callable[[bytes], Any]
+) -> tuple[str, int]:
+    """A packed database of three assessments, the second one's `column` damaged."""
+    url = f"sqlite:///{tmp_path / 'damaged.db'}"
+    store = _packed_store(url, kb, reference)
+    result = assess(kb, {"symptoms": ["none"]}).to_dict()
+    ids = [store.save({"symptoms": ["none"]}, result) or 0 for _ in range(3)]
+    with store.engine.begin() as conn:
+        kept = conn.scalar(
+            sa.text(f"SELECT {column} FROM assessments WHERE id = :i"), {"i": ids[1]}
+        )
+        conn.execute(
+            sa.text(f"UPDATE assessments SET {column} = :v WHERE id = :i"),
+            {"v": damage(bytes(kept)), "i": ids[1]},
+        )
+    store.close()
+    return url, ids[1]
+
+
+@pytest.mark.parametrize(
+    "column, damage, reason",
+    [
+        ("answers_z", lambda kept: None, "packed answers or result are missing"),
+        # One flipped bit inside the frame: its checksum finds it.
+        ("result_z", lambda kept: kept[:40] + bytes([kept[40] ^ 1]) + kept[41:], "cannot be read"),
+        ("result_z", lambda kept: b"\x00", "cannot be read"),
+    ],
+    ids=["packed-form-missing", "flipped-bit", "not-a-frame"],
+)
+def test_a_damaged_packed_row_is_a_clean_error_naming_it(
+    tmp_path: Path,
+    kb: KnowledgeBase,
+    reference: bytes,
+    runner,
+    column: str,
+    damage: Callable[[bytes], Any],
+    reason: str,
+) -> None:
+    from troubleshoot.cli import app
+
+    url, broken = _damaged(tmp_path, kb, reference, column, damage)
+    with pytest.raises(StoreError, match=f"stored assessment {broken} cannot be read: .*{reason}"):
+        Store.open(url).get(broken)
+    shown = runner.invoke(app, ["show", str(broken), "--db", url, "-f", "json"])
+    assert shown.exit_code != 0
+    assert shown.stderr.startswith(f"Error: stored assessment {broken} cannot be read")
+    assert shown.stderr.count("\n") == 1
+    assert runner.invoke(app, ["show", str(broken - 1), "--db", url, "-f", "json"]).exit_code == 0
+
+
+def test_pack_leaves_an_unreadable_earlier_row_as_it_is_and_packs_the_rest(
+    tmp_path: Path, kb: KnowledgeBase, runner, clear_screen: dict[str, str]
+) -> None:
+    from troubleshoot.cli import app
+
+    answers = {**clear_screen, "symptoms": ["neck_pain"]}
+    result = assess(kb, answers).to_dict()
+    url = f"sqlite:///{tmp_path / 'v8.db'}"
+    _schema_8_database(url, [(answers, result)] * 3)
+    store = Store.open(url)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE assessments SET answers = '{\"symptoms\": [' WHERE id = 2"))
+    store.close()
+    done = runner.invoke(app, ["pack", "--db", url])
+    assert done.exit_code == 1
+    assert "Packed 2 stored assessment(s)" in done.stdout
+    assert "1 stored assessment(s) cannot be read and were left as they are: 2 " in done.stderr
+    with Store.open(url).engine.connect() as conn:
+        kept = conn.scalar(sa.text("SELECT answers FROM assessments WHERE id = 2"))
+    assert kept == '{"symptoms": ['  # nothing lost, nothing guessed

@@ -35,9 +35,18 @@ def pack(db: DbOption = None, rules: RulesOption = None) -> None:
             task = progress.add_task("Packing", total=waiting)
             done = store.repack(lambda count: progress.update(task, completed=count))
         typer.echo(
-            f"Packed {done} stored assessment(s). `troubleshoot purge --vacuum` gives the "
-            "freed space back to the disk (SQLite)."
+            f"Packed {done.packed} stored assessment(s). `troubleshoot purge --vacuum` gives "
+            "the freed space back to the disk (SQLite)."
         )
+        if done.unreadable:
+            shown = ", ".join(str(i) for i in done.unreadable[:10])
+            more = f" and {len(done.unreadable) - 10} more" if len(done.unreadable) > 10 else ""
+            typer.echo(
+                f"Error: {len(done.unreadable)} stored assessment(s) cannot be read and were "
+                f"left as they are: {shown}{more} (restore them from a backup, or purge them).",
+                err=True,
+            )
+            raise typer.Exit(1)
     except TroubleshootError as error:
         fail(error)
     finally:

@@ -4,9 +4,8 @@ packing the rows of earlier forms in place."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -14,6 +13,7 @@ from troubleshoot.errors import RecordRefusedError, StoreError
 from troubleshoot.store.packing import (
     Dictionary,
     dictionary_from_store,
+    loaded,
     stored_dictionary,
     unpack,
 )
@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 PAGE = 500  # rows packed per transaction by `repack`
+
+
+class Repacked(NamedTuple):
+    packed: int
+    unreadable: tuple[int, ...]  # ids of rows that cannot be read, left as they are
 
 
 class Packing:
@@ -84,15 +89,22 @@ class Packing:
         return cache[dictionary_id]
 
     def _unpacked(self, row: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        """A row's answers and result, in whichever form it was stored."""
-        if row.packed_with is not None:
-            dictionary = self._dictionary(row.packed_with)
-            answers, result = dictionary.unpack(row.answers_z), dictionary.unpack(row.result_z)
-        else:
-            answers = json.loads(row.answers)
-            result = unpack(row.result_z) if row.result_z is not None else json.loads(row.result)
-        if not isinstance(answers, dict) or not isinstance(result, dict):
-            raise StoreError(f"stored assessment {row.id} cannot be read (not an object)")
+        """A row's answers and result, in whichever form it was stored; a damaged row is a
+        StoreError naming it."""
+        try:
+            if row.packed_with is not None:
+                if row.answers_z is None or row.result_z is None:
+                    raise StoreError("its packed answers or result are missing")
+                dictionary = self._dictionary(row.packed_with)
+                answers = dictionary.unpack(row.answers_z)
+                result = dictionary.unpack(row.result_z)
+            else:
+                answers = loaded(row.answers or "")
+                result = unpack(row.result_z) if row.result_z is not None else loaded(row.result)
+            if not isinstance(answers, dict) or not isinstance(result, dict):
+                raise StoreError("not an object")
+        except StoreError as error:
+            raise StoreError(f"stored assessment {row.id} cannot be read: {error}") from error
         return answers, result
 
     def unpacked_count(self) -> int:
@@ -101,10 +113,11 @@ class Packing:
             query = sa.select(sa.func.count()).where(assessments.c.packed_with.is_(None))
             return int(conn.scalar(query) or 0)
 
-    def repack(self, progress: Callable[[int], None] | None = None) -> int:
+    def repack(self, progress: Callable[[int], None] | None = None) -> Repacked:
         """Pack the rows of earlier forms against the current dictionary, a page at a time:
         each row is rewritten in place, in the same transaction that reads it, so nothing is
-        ever deleted before its packed form is stored. Returns how many rows were packed."""
+        ever deleted before its packed form is stored. A row that cannot be read is left as
+        it is and named in what is returned; `progress` gets the count of rows seen."""
         dictionary = self._packing
         if dictionary is None:
             raise StoreError("no packing dictionary chosen (see Store.pack_against)")
@@ -121,15 +134,20 @@ class Packing:
             .order_by(assessments.c.id)
             .limit(PAGE)
         )
-        done = last = 0
+        seen = last = 0
+        unreadable: list[int] = []
         while True:
             with self._begin() as conn:
                 rows = conn.execute(page, {"last": last}).all()
                 if not rows:
-                    return done
+                    return Repacked(seen - len(unreadable), tuple(unreadable))
                 changes = []
                 for row in rows:
-                    answers, result = self._unpacked(row)
+                    try:
+                        answers, result = self._unpacked(row)
+                    except StoreError:
+                        unreadable.append(int(row.id))
+                        continue
                     packed = {
                         "answers_z": dictionary.pack(answers, sort_keys=True),
                         "result_z": dictionary.pack(result),
@@ -149,19 +167,20 @@ class Packing:
                             "packed_with": dictionary.id,
                         }
                     )
-                conn.execute(
-                    assessments.update()
-                    .where(assessments.c.id == sa.bindparam("row_id"))
-                    .values(
-                        answers=sa.bindparam("answers"),
-                        answers_z=sa.bindparam("answers_z"),
-                        result=sa.bindparam("result"),
-                        result_z=sa.bindparam("result_z"),
-                        packed_with=sa.bindparam("packed_with"),
-                    ),
-                    changes,
-                )
-            done += len(rows)
+                if changes:
+                    conn.execute(
+                        assessments.update()
+                        .where(assessments.c.id == sa.bindparam("row_id"))
+                        .values(
+                            answers=sa.bindparam("answers"),
+                            answers_z=sa.bindparam("answers_z"),
+                            result=sa.bindparam("result"),
+                            result_z=sa.bindparam("result_z"),
+                            packed_with=sa.bindparam("packed_with"),
+                        ),
+                        changes,
+                    )
+            seen += len(rows)
             last = rows[-1].id
             if progress:
-                progress(done)
+                progress(seen)

@@ -31,7 +31,7 @@ def _json(value: Any, sort_keys: bool = False) -> bytes:
     ).encode()
 
 
-def _loaded(data: bytes) -> Any:
+def loaded(data: bytes | str) -> Any:
     try:
         return json.loads(data)
     except ValueError as error:
@@ -50,14 +50,18 @@ class Dictionary:
 
     def pack(self, value: Any, sort_keys: bool = False) -> bytes:
         if self._compressor is None:
-            self._compressor = zstandard.ZstdCompressor(level=LEVEL, dict_data=self._data)
+            self._compressor = zstandard.ZstdCompressor(
+                level=LEVEL,
+                dict_data=self._data,
+                write_checksum=True,  # damage is found, not read
+            )
         return self._compressor.compress(_json(value, sort_keys))
 
     def unpack(self, data: bytes) -> Any:
         if self._decompressor is None:
             self._decompressor = zstandard.ZstdDecompressor(dict_data=self._data)
         try:
-            return _loaded(self._decompressor.decompress(bytes(data)))
+            return loaded(self._decompressor.decompress(bytes(data)))
         except zstandard.ZstdError as error:
             raise StoreError(f"a stored value cannot be read ({error})") from error
 
@@ -82,7 +86,7 @@ def pack(result: dict[str, Any]) -> bytes:
 def unpack(data: bytes) -> dict[str, Any]:
     """A schema-8 result (zlib)."""
     try:
-        value = _loaded(zlib.decompress(bytes(data)))
+        value = loaded(zlib.decompress(bytes(data)))
     except zlib.error as error:
         raise StoreError(f"a stored result cannot be read ({error})") from error
     if not isinstance(value, dict):
