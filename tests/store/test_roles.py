@@ -15,10 +15,11 @@ import sqlalchemy as sa
 import yaml
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, migrated_to
 from troubleshoot.assess import assess
 from troubleshoot.cli import app
 from troubleshoot.kb import KnowledgeBase
+from troubleshoot.oh.packing import pack_with
 from troubleshoot.store import COHORT_TABLES, Store, utc_now
 
 
@@ -51,15 +52,24 @@ def _drop_roles(engine: sa.Engine) -> None:
                 conn.execute(sa.text(f"DROP ROLE {role}"))
 
 
-@pytest.fixture
-def roles(postgres_url: str) -> Iterator[tuple[str, str]]:
+def _granted(postgres_url: str, upgraded_from: int | None = None) -> Iterator[tuple[str, str]]:
+    """The README's roles, granted on an up-to-date schema, or on the schema `upgraded_from`
+    (with the GRANTs of its time: the tables it lacks left out), then upgraded by its owner."""
     owner = sa.create_engine(postgres_url)
     _drop_roles(owner)
-    Store.open(postgres_url).close()  # the owner brings the schema up to date
+    if upgraded_from is not None:
+        with owner.begin() as conn:
+            migrated_to(conn, upgraded_from)
+    else:
+        Store.open(postgres_url).close()  # the owner brings the schema up to date
     database = sa.make_url(postgres_url).database or ""
     with owner.begin() as conn:
         for statement in _grants(database):
+            if upgraded_from is not None and upgraded_from < 10:
+                statement = statement.replace("summary_terms, ", "")
             conn.execute(sa.text(statement))
+    if upgraded_from is not None:
+        Store.open(postgres_url).close()
     as_role = [
         sa.make_url(postgres_url)
         .set(username=role, password="change-me")
@@ -71,6 +81,16 @@ def roles(postgres_url: str) -> Iterator[tuple[str, str]]:
     finally:
         _drop_roles(owner)
         owner.dispose()
+
+
+@pytest.fixture
+def roles(postgres_url: str) -> Iterator[tuple[str, str]]:
+    yield from _granted(postgres_url)
+
+
+@pytest.fixture
+def roles_before_upgrade(postgres_url: str) -> Iterator[tuple[str, str]]:
+    yield from _granted(postgres_url, upgraded_from=8)
 
 
 def test_the_readme_grants_the_reporting_role_exactly_the_cohort_tables() -> None:
@@ -141,5 +161,33 @@ def test_the_reporting_role_runs_the_cohort_and_reads_nothing_personal(
         # Nor can it write.
         with engine.connect() as conn, pytest.raises(sa.exc.ProgrammingError, match="denied"):
             conn.execute(sa.text("DELETE FROM cohort_entries"))
+    finally:
+        engine.dispose()
+
+
+def test_an_upgrade_gives_its_new_tables_the_roles_privileges(
+    runner: CliRunner,
+    roles_before_upgrade: tuple[str, str],
+    postgres_url: str,
+    kb: KnowledgeBase,
+    clear_screen: dict[str, str],
+) -> None:
+    """Granted at schema 8, upgraded by the owner, and no GRANT re-run: the OH role stores
+    (a packing dictionary, new counted values) and the reporting role counts them."""
+    oh, reporting = roles_before_upgrade
+    store = pack_with(Store.open(oh), kb)
+    assert store.packing is not None  # made and stored by the OH role
+    for n in range(12):
+        answers = {**clear_screen, "symptoms": ["eye_strain"]}
+        result = assess(kb, answers).to_dict()
+        store.save(answers, result, f"person-{n}", "Sales", created_at=_last_month())
+    store.close()
+    report = runner.invoke(app, ["cohort", "-f", "json", "--db", reporting])
+    assert report.exit_code == 0, report.output
+    assert json.loads(report.stdout)["n"] == 10
+    engine = sa.create_engine(reporting)
+    try:
+        with engine.connect() as conn, pytest.raises(sa.exc.ProgrammingError, match="denied"):
+            conn.execute(sa.text("SELECT * FROM packing_dictionaries"))
     finally:
         engine.dispose()

@@ -1,12 +1,15 @@
-"""Migrations 9 and 10, a compact store. 9: answers and results packed against a dictionary
+"""Migrations 9 to 11, a compact store. 9: answers and results packed against a dictionary
 of reference results (see `packing`); rows already stored keep their form until
 `Store.repack` (the `pack` command) packs them, since the dictionary is made from the
-knowledge base, which the store does not know. 10: the cohort's counted values by number."""
+knowledge base, which the store does not know. 10: the cohort's counted values by number.
+11: the new tables' privileges on PostgreSQL."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
+from troubleshoot.errors import StoreError
 
 v9 = sa.MetaData()
 sa.Table(
@@ -116,3 +119,38 @@ def migration_10(conn: Connection) -> None:
     )
     conn.execute(sa.text("DROP TABLE summary_values"))
     conn.execute(sa.text("ALTER TABLE summary_values_v10 RENAME TO summary_values"))
+
+
+def migration_11(conn: Connection) -> None:
+    """The tables migrations 9 and 10 added take the privileges of their neighbours, so an
+    upgrade does not leave the OH role unable to store or the reporting role unable to count
+    until someone re-runs the GRANTs (PostgreSQL; SQLite has no roles)."""
+    if conn.dialect.name != "postgresql":
+        return
+    grant_like(conn, "packing_dictionaries", "assessments")
+    grant_like(conn, "summary_terms", "summary_values")
+    for table in ("packing_dictionaries", "summary_terms"):
+        grant_like(conn, _sequence(conn, table), _sequence(conn, "assessments"), "SEQUENCE")
+
+
+def grant_like(conn: Connection, target: str, source: str, kind: str = "TABLE") -> None:
+    """Grant on `target` what every role but the owner holds on `source`."""
+    held = conn.execute(
+        sa.text(
+            "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' "
+            "ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee, a.privilege_type "
+            "FROM pg_class c, aclexplode(c.relacl) a "
+            "WHERE c.oid = to_regclass(:source) AND a.grantee <> c.relowner"
+        ),
+        {"source": source},
+    ).all()
+    for grantee, privilege in held:
+        # Names from the catalogue, quoted by the database itself: nothing a user typed.
+        conn.execute(sa.text(f"GRANT {privilege} ON {kind} {target} TO {grantee}"))
+
+
+def _sequence(conn: Connection, table: str) -> str:
+    name = conn.scalar(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table})
+    if name is None:
+        raise StoreError(f"the table {table} has no id sequence")
+    return str(name)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from troubleshoot.store.migration_cases import migration_7, migration_8
-from troubleshoot.store.migration_packing import migration_9, migration_10
+from troubleshoot.store.migration_packing import migration_9, migration_10, migration_11
 from troubleshoot.store.schema import flatten_summary, summary_of
 
 
@@ -378,4 +378,5 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (8, "a compact store: results packed, the JSON summary dropped", migration_8),
     (9, "answers and results packed against a dictionary of reference results", migration_9),
     (10, "counted values named once, by number in each assessment's rows", migration_10),
+    (11, "the tables of 9 and 10 take their neighbours' privileges (PostgreSQL)", migration_11),
 ]
