@@ -80,3 +80,14 @@ def test_a_mapping_with_an_unknown_section_is_refused(tmp_path: Path) -> None:
     path.write_text("colums: {Dept: department}\n")
     with pytest.raises(BatchInputError, match="a mapping has"):
         read_mapping(path)
+
+
+def test_a_rejected_row_keeps_its_own_line_however_far_into_the_file(tmp_path: Path) -> None:
+    good = "".join(f"e{n},none\n" for n in range(2000))
+    rows = _rows(tmp_path, "respondent,symptoms\n" + good + 'e-x,"no\ne-y,a,b\n' + good)
+    rejected = [row for row in rows if row.error is not None]
+    assert [(row.line, row.raw["_line"]) for row in rejected] == [
+        (2002, 'e-x,"no'),
+        (2003, "e-y,a,b"),
+    ]
+    assert len(rows) == 4002  # reading went on after the unclosed quote

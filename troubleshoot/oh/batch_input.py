@@ -281,7 +281,7 @@ class _Lines:
         self.handle = handle
         self.number = 0
         self.buffer: list[tuple[int, bytes]] = []
-        self.seen: dict[int, bytes] = {}
+        self.seen: dict[int, bytes] = {}  # the current record's lines only: memory stays flat
 
     def next(self) -> tuple[int, bytes] | None:
         if self.buffer:
@@ -324,6 +324,7 @@ def _records(lines: _Lines, width: int) -> Iterator[tuple[int, list[str] | None,
     `width` cells is rejected at its first line, and reading goes on at the next line."""
     while (first := lines.next()) is not None:
         start, data = first
+        lines.seen.clear()  # the record before has been dealt with (its error line written)
         lines.seen[start] = data
         if not data.strip():
             continue
