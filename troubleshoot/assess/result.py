@@ -6,8 +6,10 @@ docs/result-schema.json). Stored results of schema 1 still render.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from troubleshoot.assess.plain import converter
 
 SCHEMA_VERSION = 2  # 2: urgency, warning signs beyond the red flags, held-back stretches
 
@@ -212,32 +214,5 @@ class Result:
     next_steps: tuple[Any, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = _plain(self)
+        data: dict[str, Any] = converter(Result)(self)
         return data
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-_ATOMS = (str, int, float, bool, type(None))
-
-
-def _plain(value: Any) -> Any:
-    """JSON-shaped data in one walk (no `asdict`, which deep-copies first): dataclasses become
-    dicts, tuples lists, so a stored copy compares equal."""
-    kind = type(value)
-    if kind in _ATOMS:
-        return value
-    if kind is tuple or kind is list:
-        return [item if type(item) in _ATOMS else _plain(item) for item in value]
-    if kind is dict:
-        return {k: item if type(item) in _ATOMS else _plain(item) for k, item in value.items()}
-    names = _FIELDS.get(kind)
-    if names is None:
-        if not is_dataclass(value):
-            return value
-        names = _FIELDS[kind] = tuple(f.name for f in fields(value))
-    return {
-        name: item if type(item := getattr(value, name)) in _ATOMS else _plain(item)
-        for name in names
-    }
