@@ -93,7 +93,7 @@ def _read_only_sqlite(url: sa.URL) -> Engine:
 
 
 def cannot_open(shown: str, error: BaseException) -> StoreError:
-    return StoreError(f"cannot open the database {shown}: {_reason(error)}")
+    return StoreError(f"cannot open the database {shown}: {reason_of(error)}")
 
 
 def _prepare_sqlite(url: sa.URL) -> None:
@@ -154,11 +154,11 @@ class Guard:
 
 def _store_error(error: sa.exc.SQLAlchemyError) -> StoreError:
     if isinstance(error, sa.exc.IntegrityError | sa.exc.DataError):
-        return RecordRefusedError(f"the database refused the record: {_reason(error)}")
-    return StoreError(f"database error: {_reason(error)}")
+        return RecordRefusedError(f"the database refused the record: {reason_of(error)}")
+    return StoreError(f"database error: {reason_of(error)}")
 
 
-def _reason(error: BaseException) -> str:
+def reason_of(error: BaseException) -> str:
     """The database's own first line about the error: never the statement or its values,
     which would repeat stored content."""
     original = getattr(error, "orig", None) or error

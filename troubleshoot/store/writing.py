@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from troubleshoot.errors import RecordRefusedError
+from troubleshoot.store.bulk import bulk_insert
 from troubleshoot.store.filing import Filing, attach, open_cases
 from troubleshoot.store.items import opened_items
 from troubleshoot.store.packing import Dictionary, pack
@@ -140,16 +141,18 @@ def insert_many(
     ).all()
     ids = [int(row.id) for row in made]
     person = _people(conn, {r["respondent"] for r in records if r.get("respondent")})
-    conn.execute(
-        cohort_entries.insert(),
+    bulk_insert(
+        conn,
+        cohort_entries,
+        ("assessment_id", "person_id", "month", "department", "risk_level"),
         [
-            {
-                "assessment_id": i,
-                "person_id": person.get(record["respondent"]) if record.get("respondent") else None,
-                "month": f"{when:%Y-%m}",
-                "department": record.get("department"),
-                "risk_level": record["result"]["risk"]["level"],
-            }
+            (
+                i,
+                person.get(record["respondent"]) if record.get("respondent") else None,
+                f"{when:%Y-%m}",
+                record.get("department"),
+                record["result"]["risk"]["level"],
+            )
             for i, record, when in zip(ids, records, times, strict=True)
         ],
     )
@@ -160,9 +163,11 @@ def insert_many(
     ]
     if flat:
         number = term_numbers(conn, {term for _, term in flat})
-        conn.execute(
-            summary_values.insert(),
-            [{"assessment_id": i, "term_id": number[term]} for i, term in flat],
+        bulk_insert(
+            conn,
+            summary_values,
+            ("assessment_id", "term_id"),
+            [(i, number[term]) for i, term in flat],
         )
     # Cases: only records with something to follow up, or whose person has an open case.
     named = sorted({r["respondent"] for r in records if r.get("respondent")})

@@ -1,0 +1,72 @@
+"""Many rows in one go (COPY on PostgreSQL): values arrive exactly as given, and a refused
+row refuses the whole group with one clear error (the store's Guard), on both databases."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from troubleshoot.assess import assess
+from troubleshoot.errors import RecordRefusedError
+from troubleshoot.kb import KnowledgeBase
+from troubleshoot.store import Store
+from troubleshoot.store.bulk import bulk_insert
+from troubleshoot.store.connection import Guard
+from troubleshoot.store.schema import cohort_entries, summary_values
+
+AWKWARD = ["R&D \\ Süd", "N", "\\N", 'tab-free, comma, "quote"', "日本語", "NULL"]
+
+
+def _stored(database_url: str, kb: KnowledgeBase, clear_screen: dict[str, str]) -> Store:
+    store = Store.open(database_url)
+    result = assess(kb, clear_screen).to_dict()
+    store.bulk_save(
+        {"answers": clear_screen, "result": result, "department": department}
+        for department in [*AWKWARD, None]
+    )
+    return store
+
+
+def test_values_arrive_exactly_as_given(
+    database_url: str, kb: KnowledgeBase, clear_screen: dict[str, str]
+) -> None:
+    store = _stored(database_url, kb, clear_screen)
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(cohort_entries.c.department, cohort_entries.c.person_id).order_by(
+                cohort_entries.c.assessment_id
+            )
+        ).all()
+    assert [row.department for row in rows] == [*AWKWARD, None]
+    assert all(row.person_id is None for row in rows)
+    store.close()
+
+
+def test_a_refused_row_refuses_the_group_and_keeps_nothing_of_it(
+    database_url: str, kb: KnowledgeBase, clear_screen: dict[str, str]
+) -> None:
+    store = _stored(database_url, kb, clear_screen)
+    entries = cohort_entries.c
+    with store.engine.begin() as conn:
+        ids = list(conn.scalars(sa.select(entries.assessment_id).order_by(entries.assessment_id)))
+        conn.execute(cohort_entries.delete().where(entries.assessment_id == ids[-1]))
+    columns = ("assessment_id", "person_id", "month", "department", "risk_level")
+    fresh = (ids[-1], None, "2026-01", None, "low")
+    taken = (ids[0], None, "2026-01", None, "low")
+    with (
+        pytest.raises(RecordRefusedError, match=r"^the database refused the record: "),
+        Guard(store.engine.begin) as conn,
+    ):
+        bulk_insert(conn, cohort_entries, columns, [fresh, taken])
+    with store.engine.connect() as conn:
+        kept = list(conn.scalars(sa.select(entries.assessment_id).order_by(entries.assessment_id)))
+    assert kept == ids[:-1]
+    store.close()
+
+
+def test_no_rows_is_no_statement(database_url: str) -> None:
+    store = Store.open(database_url)
+    with store.engine.begin() as conn:
+        bulk_insert(conn, summary_values, ("assessment_id", "term_id"), [])
+        assert conn.scalar(sa.select(sa.func.count()).select_from(summary_values)) == 0
+    store.close()
