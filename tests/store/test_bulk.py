@@ -10,9 +10,9 @@ from troubleshoot.assess import assess
 from troubleshoot.errors import RecordRefusedError
 from troubleshoot.kb import KnowledgeBase
 from troubleshoot.store import Store
-from troubleshoot.store.bulk import bulk_insert
+from troubleshoot.store.bulk import bulk_insert, bulk_insert_numbered
 from troubleshoot.store.connection import Guard
-from troubleshoot.store.schema import cohort_entries, summary_values
+from troubleshoot.store.schema import assessments, cohort_entries, summary_values
 
 AWKWARD = ["R&D \\ Süd", "N", "\\N", 'tab-free, comma, "quote"', "日本語", "NULL"]
 
@@ -69,4 +69,27 @@ def test_no_rows_is_no_statement(database_url: str) -> None:
     with store.engine.begin() as conn:
         bulk_insert(conn, summary_values, ("assessment_id", "term_id"), [])
         assert conn.scalar(sa.select(sa.func.count()).select_from(summary_values)) == 0
+    store.close()
+
+
+def test_numbered_rows_get_new_ids_in_their_order(
+    database_url: str, kb: KnowledgeBase, clear_screen: dict[str, str]
+) -> None:
+    store = _stored(database_url, kb, clear_screen)
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(assessments).limit(1)).one()._asdict()
+    base = {name: value for name, value in row.items() if name != "id"}
+    with Guard(store.engine.begin) as conn:
+        ids = bulk_insert_numbered(
+            conn, assessments, [{**base, "department": f"team {n}"} for n in range(5)]
+        )
+        assert bulk_insert_numbered(conn, assessments, []) == []
+    assert ids == sorted(ids) and ids[0] > row["id"] and len(set(ids)) == 5
+    with store.engine.connect() as conn:
+        kept = conn.execute(
+            sa.select(assessments.c.id, assessments.c.department).where(assessments.c.id.in_(ids))
+        ).all()
+    assert sorted(kept) == [(i, f"team {n}") for n, i in enumerate(ids)]
+    # The next ordinary insert takes a fresh id too (the sequence moved on).
+    assert store.save(clear_screen, assess(kb, clear_screen).to_dict()) > ids[-1]
     store.close()

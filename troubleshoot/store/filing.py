@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from troubleshoot.store.bulk import bulk_insert
+from troubleshoot.store.bulk import bulk_insert, bulk_insert_numbered
 from troubleshoot.store.cases import SINGLE, STAFF_KINDS, add_item, trail
 from troubleshoot.store.schema import ACTIVE_ITEM, audit, case_trail, cases, followups
 
@@ -109,8 +109,9 @@ def open_cases(conn: Connection, filings: list[Filing]) -> None:
     if not filings:
         return
     # Parameters, not .values(): each statement compiled once, then cached.
-    made = conn.execute(
-        followups.insert().returning(followups.c.id, sort_by_parameter_order=True),
+    made = bulk_insert_numbered(
+        conn,
+        followups,
         [
             {
                 "assessment_id": assessment_id,
@@ -123,8 +124,8 @@ def open_cases(conn: Connection, filings: list[Filing]) -> None:
             for assessment_id, _, opened, now in filings
             for kind, item in opened
         ],
-    ).all()
-    ids = iter(int(row.id) for row in made)
+    )
+    ids = iter(made)
     per_case = [[next(ids) for _ in opened] for _, _, opened, _ in filings]
     bulk_insert(
         conn,

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from troubleshoot.errors import RecordRefusedError
-from troubleshoot.store.bulk import bulk_insert
+from troubleshoot.store.bulk import bulk_insert, bulk_insert_numbered
 from troubleshoot.store.filing import Filing, attach, open_cases
 from troubleshoot.store.items import opened_items
 from troubleshoot.store.packing import Dictionary, pack
@@ -136,10 +136,7 @@ def insert_many(
         }
         for record, when in zip(records, times, strict=True)
     ]
-    made = conn.execute(
-        assessments.insert().returning(assessments.c.id, sort_by_parameter_order=True), rows
-    ).all()
-    ids = [int(row.id) for row in made]
+    ids = bulk_insert_numbered(conn, assessments, rows)
     person = _people(conn, {r["respondent"] for r in records if r.get("respondent")})
     bulk_insert(
         conn,
