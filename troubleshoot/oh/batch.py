@@ -39,7 +39,7 @@ __all__ = [
     "run_batch",
 ]
 
-CHUNK = 50  # rows per task: a worker stores each chunk in one transaction
+CHUNK = 100  # rows per task: a worker stores each chunk in one transaction (fewer commits)
 INTERRUPTED = (
     "Interrupted. The rows stored so far stay stored; run the same command again to go on "
     "(rows already stored are skipped)."
