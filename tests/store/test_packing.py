@@ -333,3 +333,46 @@ def test_pack_leaves_an_unreadable_earlier_row_as_it_is_and_packs_the_rest(
     with Store.open(url).engine.connect() as conn:
         kept = conn.scalar(sa.text("SELECT answers FROM assessments WHERE id = 2"))
     assert kept == '{"symptoms": ['  # nothing lost, nothing guessed
+
+
+def _read_back(data: bytes) -> Any:
+    """The value as JSON text reads back, with the float signs and int/float kinds kept."""
+    return json.loads(data, parse_float=lambda text: ("float", float(text), str(float(text))))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"b": 1, "a": [1.5, -0.0, 1e16, 3e-7, 1e-5, True, None], "ü": "naïve - “q” \n\t\\ 日本"},
+        {"nested": {"z": {"y": ("tuple", 2)}}, "emoji": "🦴", "control": "\x00\x1f\x7f\u2028"},
+        {1: "a key that is not a string"},
+        {"big": 2**70, "small": -(2**64)},
+    ],
+    ids=["text", "nested", "int-key", "big-int"],
+)
+@pytest.mark.parametrize("sort_keys", [False, True])
+def test_packed_json_reads_back_as_the_standard_encoders(
+    value: dict[Any, Any], sort_keys: bool
+) -> None:
+    from troubleshoot.store.packing import _json
+
+    expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=sort_keys)
+    made = _json(value, sort_keys)
+    assert _read_back(made) == _read_back(expected.encode())
+    assert list(json.loads(made)) == list(json.loads(expected))  # the keys' order too
+
+
+def test_packed_json_of_realistic_results_is_the_standard_encoders_text(
+    kb: KnowledgeBase,
+) -> None:
+    from troubleshoot.store.packing import _json
+
+    rnd = random.Random(4)
+    for _ in range(40):
+        answers = heavy(rnd)
+        result = assess(kb, answers).to_dict()
+        for value, sort_keys in ((result, False), (answers, True)):
+            expected = json.dumps(
+                value, separators=(",", ":"), ensure_ascii=False, sort_keys=sort_keys
+            )
+            assert _json(value, sort_keys) == expected.encode()
