@@ -347,8 +347,10 @@ def test_a_database_failing_part_way_says_what_was_stored(
     monkeypatch: pytest.MonkeyPatch,
     clear_screen: dict[str, str],
 ) -> None:
+    from troubleshoot.oh.batch import CHUNK
+
     url = _db(tmp_path)
-    survey = _survey(tmp_path, clear_screen, 200)
+    survey = _survey(tmp_path, clear_screen, 4 * CHUNK)
     real = Store.bulk_save
     calls = []
 
@@ -362,11 +364,13 @@ def test_a_database_failing_part_way_says_what_was_stored(
     result = runner.invoke(app, ["batch", str(survey), "--db", url])
     assert result.exit_code == 4, result.stderr
     assert "Stopped early: database error: database or disk is full" in result.stderr
-    assert "The 100 row(s) stored before it stopped stay stored" in result.stderr
+    # Two chunks went in before the database failed.
+    assert f"The {2 * CHUNK} row(s) stored before it stopped stay stored" in result.stderr
     monkeypatch.setattr(Store, "bulk_save", real)
-    assert _count(url) == 100
+    assert _count(url) == 2 * CHUNK
     again = runner.invoke(app, ["batch", str(survey), "--db", url])  # and a re-run finishes
-    assert again.exit_code == 0 and "stored: 100, already stored before: 100" in again.stderr
+    said = f"stored: {2 * CHUNK}, already stored before: {2 * CHUNK}"
+    assert again.exit_code == 0 and said in again.stderr
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
