@@ -83,6 +83,22 @@ def _granted(postgres_url: str, upgraded_from: int | None = None) -> Iterator[tu
         owner.dispose()
 
 
+def _twelve_people_last_month(
+    store: Store, kb: KnowledgeBase, answers: dict[str, object], department: str
+) -> None:
+    result = assess(kb, answers).to_dict()
+    for n in range(12):
+        store.save(answers, result, f"person-{n}", department, created_at=_last_month())
+
+
+def _people_counted(runner: CliRunner, reporting: str) -> int:
+    """The cohort's count of people, as the reporting role runs it."""
+    report = runner.invoke(app, ["cohort", "-f", "json", "--db", reporting])
+    assert report.exit_code == 0, report.output
+    counted: int = json.loads(report.stdout)["n"]
+    return counted
+
+
 @pytest.fixture
 def roles(postgres_url: str) -> Iterator[tuple[str, str]]:
     yield from _granted(postgres_url)
@@ -134,20 +150,11 @@ def test_the_reporting_role_runs_the_cohort_and_reads_nothing_personal(
 ) -> None:
     _, reporting = roles
     store = Store.open(postgres_url)
-    for n in range(12):
-        answers = {**clear_screen, "symptoms": ["neck_pain"], "severity": {"neck_pain": 8}}
-        store.save(
-            answers,
-            assess(kb, answers).to_dict(),
-            f"person-{n}",
-            "Finance",
-            created_at=_last_month(),
-        )
+    answers = {**clear_screen, "symptoms": ["neck_pain"], "severity": {"neck_pain": 8}}
+    _twelve_people_last_month(store, kb, answers, "Finance")
     case = store.followups()[0].id
     store.record(case, "note", "a private note", "nurse A")
-    report = runner.invoke(app, ["cohort", "-f", "json", "--db", reporting])
-    assert report.exit_code == 0, report.output
-    assert json.loads(report.stdout)["n"] == 10  # 12 people, rounded to base 5
+    assert _people_counted(runner, reporting) == 10  # 12 people, rounded to base 5
     engine = sa.create_engine(reporting)
     try:
         for table in PERSONAL:
@@ -177,14 +184,9 @@ def test_an_upgrade_gives_its_new_tables_the_roles_privileges(
     oh, reporting = roles_before_upgrade
     store = pack_with(Store.open(oh), kb)
     assert store.packing is not None  # made and stored by the OH role
-    for n in range(12):
-        answers = {**clear_screen, "symptoms": ["eye_strain"]}
-        result = assess(kb, answers).to_dict()
-        store.save(answers, result, f"person-{n}", "Sales", created_at=_last_month())
+    _twelve_people_last_month(store, kb, {**clear_screen, "symptoms": ["eye_strain"]}, "Sales")
     store.close()
-    report = runner.invoke(app, ["cohort", "-f", "json", "--db", reporting])
-    assert report.exit_code == 0, report.output
-    assert json.loads(report.stdout)["n"] == 10
+    assert _people_counted(runner, reporting) == 10
     engine = sa.create_engine(reporting)
     try:
         with engine.connect() as conn, pytest.raises(sa.exc.ProgrammingError, match="denied"):
