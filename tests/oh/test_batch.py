@@ -288,3 +288,30 @@ def test_ten_thousand_rows_with_some_bad_ones(runner: CliRunner, tmp_path: Path)
     again = runner.invoke(app, args)
     assert again.exit_code == 1 and f"already stored before: {good}" in again.stderr
     assert sum(1 for _ in store.iterate()) == good
+
+
+def test_the_untold_count_names_only_the_cases_this_batch_left_untold(
+    runner: CliRunner, tmp_path: Path, clear_screen: dict[str, str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'untold.db'}"
+
+    def batch(name: str, people: list[str]) -> str:
+        rows = tmp_path / f"{name}.jsonl"
+        rows.write_text(
+            "".join(
+                json.dumps({"respondent": who, **clear_screen, "bladder_bowel_control": "yes"})
+                + "\n"
+                for who in people
+            )
+        )
+        done = runner.invoke(app, ["batch", str(rows), "--db", url])
+        assert done.exit_code == 0, done.stderr
+        return done.stderr
+
+    said = "case(s) with emergency or same-day advice that the person has not seen"
+    assert f"2 {said}" in batch("first", ["a", "b"])
+    assert f"1 {said}" in batch("second", ["c", "a"])  # a's case was untold already
+    assert said not in batch("third", ["b"])
+    store = Store.open(url)
+    assert len(store.untold()) == 3 and list(store.untold_ids()) == sorted(store.untold())
+    store.close()

@@ -89,7 +89,7 @@ def batch(
             org["support_contact"] if support_contact is None else support_contact,
         )
         errors_path = errors or file.with_name(file.name + ".errors.csv")
-        untold_before = store.untold() if store is not None else set()
+        untold_before = batches.UntoldBefore(store)
         try:
             with _progress() as progress:
                 task = progress.add_task("Evaluating", total=_estimate(file))
@@ -110,7 +110,7 @@ def batch(
             )
             raise typer.Exit(130) from None
         typer.echo(batches.summary(done, errors_path), err=True)
-        if store is not None and (untold := len(store.untold() - untold_before)):
+        if untold := untold_before.new_since(store):
             typer.echo(
                 f"{untold} case(s) with emergency or same-day advice that the person has not "
                 "seen: contact them first (`troubleshoot followup list --untold`).",

@@ -6,6 +6,7 @@ marked resolved by it. Every change leaves a line in the case's trail, which onl
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -175,9 +176,18 @@ class CaseWork(ItemWork):
 
     def untold(self) -> set[int]:
         """Open cases whose person has not been told of urgent advice (survey rows)."""
-        query = sa.select(cases.c.id).where(cases.c.told.is_(False), cases.c.status != "closed")
+        return set(self.untold_ids())
+
+    def untold_ids(self) -> Iterator[int]:
+        """The ids of `untold`, in order, streamed (a batch checks them before and after)."""
+        query = (
+            sa.select(cases.c.id)
+            .where(cases.c.told.is_(False), cases.c.status != "closed")
+            .order_by(cases.c.id)
+        )
         with self._connect() as conn:
-            return {int(i) for i in conn.scalars(query)}
+            for case_id in conn.execution_options(yield_per=2000).scalars(query):
+                yield int(case_id)
 
     def case(self, case_or_item_id: int) -> Case:
         """A case by its id, or the case an item id belongs to."""
