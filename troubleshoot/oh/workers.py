@@ -336,6 +336,12 @@ class _Workers:
             process.join(timeout=10)
             if process.is_alive():
                 process.kill()
+                process.join(timeout=10)
+        # Every worker is gone: a chunk still in the queue's buffer will never be read, and its
+        # feeder thread, blocked on the full pipe, would keep the batch from exiting (Ctrl-C
+        # with a chunk being sent hung the parent). Its rows are not stored; a re-run does them.
+        self.tasks.cancel_join_thread()
+        self.tasks.close()
 
 
 def outcomes(
