@@ -3,6 +3,9 @@ row refuses the whole group with one clear error (the store's Guard), on both da
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
 import pytest
 import sqlalchemy as sa
 
@@ -10,7 +13,7 @@ from troubleshoot.assess import assess
 from troubleshoot.errors import RecordRefusedError
 from troubleshoot.kb import KnowledgeBase
 from troubleshoot.store import Store
-from troubleshoot.store.bulk import bulk_insert, bulk_insert_numbered
+from troubleshoot.store.bulk import bulk_insert, bulk_insert_numbered, copies
 from troubleshoot.store.connection import Guard
 from troubleshoot.store.schema import assessments, cohort_entries, summary_values
 
@@ -93,3 +96,33 @@ def test_numbered_rows_get_new_ids_in_their_order(
     # The next ordinary insert takes a fresh id too (the sequence moved on).
     assert store.save(clear_screen, assess(kb, clear_screen).to_dict()) > ids[-1]
     store.close()
+
+
+def test_a_time_given_with_its_zone_is_kept_as_utc(
+    database_url: str, kb: KnowledgeBase, clear_screen: dict[str, str]
+) -> None:
+    store = Store.open(database_url)
+    two_hours_east = timezone(timedelta(hours=2))
+    saved = store.save(
+        clear_screen,
+        assess(kb, clear_screen).to_dict(),
+        created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=two_hours_east),
+    )
+    with store.engine.connect() as conn:
+        kept = conn.scalar(sa.select(assessments.c.created_at).where(assessments.c.id == saved))
+    assert kept == datetime(2026, 1, 2, 1, 4, 5)
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "driver", "by_copy"),
+    [
+        ("postgresql", "psycopg", True),
+        ("postgresql", "psycopg2", False),  # no COPY API there: ordinary inserts
+        ("postgresql", "pg8000", False),
+        ("sqlite", "pysqlite", False),
+    ],
+)
+def test_only_psycopg_3_copies(name: str, driver: str, by_copy: bool) -> None:
+    conn = SimpleNamespace(dialect=SimpleNamespace(name=name, driver=driver))
+    assert copies(conn) is by_copy  # type: ignore[arg-type]

@@ -332,16 +332,19 @@ class _Workers:
                     self.tasks.put(None, timeout=5)
                 except (queue.Full, OSError, ValueError):
                     process.terminate()
-        for process in self.processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.kill()
+        try:
+            for process in self.processes:
                 process.join(timeout=10)
-        # Every worker is gone: a chunk still in the queue's buffer will never be read, and its
-        # feeder thread, blocked on the full pipe, would keep the batch from exiting (Ctrl-C
-        # with a chunk being sent hung the parent). Its rows are not stored; a re-run does them.
-        self.tasks.cancel_join_thread()
-        self.tasks.close()
+                if process.is_alive():
+                    process.kill()
+                    process.join(timeout=10)
+        finally:  # a second Ctrl-C while waiting must not bring the hang back
+            # Every worker is gone: a chunk still in the queue's buffer will never be read,
+            # and its feeder thread, blocked on the full pipe, would keep the batch from
+            # exiting (Ctrl-C with a chunk being sent hung the parent). Its rows are not
+            # stored; a re-run does them.
+            self.tasks.cancel_join_thread()
+            self.tasks.close()
 
 
 def outcomes(

@@ -16,13 +16,18 @@ from troubleshoot.store.connection import reason_of
 Row = tuple[Any, ...]
 
 
+def copies(conn: Connection) -> bool:
+    """Whether rows go in by COPY: PostgreSQL through psycopg 3 (other drivers insert)."""
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+
+
 def bulk_insert(
     conn: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Row]
 ) -> None:
     """Insert the rows (values in the order of `columns`) in this connection's transaction."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
+    if copies(conn):
         _copy(conn, table, columns, rows)
     else:
         conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
@@ -36,7 +41,7 @@ def bulk_insert_numbered(
     (a multi-row INSERT of a thousand rows costs the driver more to parse than to send)."""
     if not rows:
         return []
-    if conn.dialect.name != "postgresql":
+    if not copies(conn):
         made = conn.execute(
             table.insert().returning(table.c.id, sort_by_parameter_order=True), list(rows)
         ).all()

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from troubleshoot.store.bulk import bulk_insert, bulk_insert_numbered
+from troubleshoot.store.bulk import bulk_insert, bulk_insert_numbered, copies
 from troubleshoot.store.cases import SINGLE, STAFF_KINDS, add_item, trail
 from troubleshoot.store.schema import ACTIVE_ITEM, audit, case_trail, cases, followups
 
@@ -172,7 +172,7 @@ def open_cases(conn: Connection, filings: list[Filing]) -> None:
 def _link_items(conn: Connection, links: list[tuple[int, int]]) -> None:
     """Set each new item's case (item id, case id): on PostgreSQL in one statement (an
     executemany there is one UPDATE per item)."""
-    if conn.dialect.name == "postgresql":
+    if copies(conn):
         conn.execute(
             sa.text(
                 "UPDATE followups SET case_id = link.case_id"

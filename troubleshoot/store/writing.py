@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +39,14 @@ def _checked(record: dict[str, Any]) -> None:
         problem = label_problem(value) if isinstance(value, str) else None
         if problem:  # checked here too: SQLite would keep what PostgreSQL refuses
             raise RecordRefusedError(f"the database refused the record: the {name} {problem}")
+
+
+def _naive_utc(when: datetime | None) -> datetime | None:
+    """Times are kept as UTC without a zone (`utc_now`); a time given with one is converted
+    (COPY would keep its clock reading and drop the offset)."""
+    if when is None or when.tzinfo is None:
+        return when
+    return when.astimezone(UTC).replace(tzinfo=None)
 
 
 def _people(conn: Connection, respondents: set[str]) -> dict[str, int]:
@@ -117,7 +126,7 @@ def insert_many(
     for record in records:
         _checked(record)
     now = utc_now()
-    times = [record.get("created_at") or now for record in records]
+    times = [_naive_utc(record.get("created_at")) or now for record in records]
     rows = [
         {
             "created_at": when,
