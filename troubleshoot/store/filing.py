@@ -108,7 +108,6 @@ def open_cases(conn: Connection, filings: list[Filing]) -> None:
     filings = [filing for filing in filings if filing[2]]
     if not filings:
         return
-    # Parameters, not .values(): each statement compiled once, then cached.
     made = bulk_insert_numbered(
         conn,
         followups,

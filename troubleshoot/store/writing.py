@@ -63,12 +63,8 @@ def _people(conn: Connection, respondents: set[str]) -> dict[str, int]:
         )
     }
     new = sorted(respondents - set(found))
-    if new:
-        made = conn.execute(
-            people.insert().returning(people.c.id, sort_by_parameter_order=True),
-            [{"respondent": r} for r in new],
-        ).all()
-        found.update({r: int(row.id) for r, row in zip(new, made, strict=True)})
+    made = bulk_insert_numbered(conn, people, [{"respondent": r} for r in new])
+    found.update(zip(new, made, strict=True))
     return found
 
 
