@@ -40,3 +40,27 @@ def test_stretches_say_which_symptoms_they_help(run) -> None:
     result = run({"symptoms": ["neck_pain"]})
     assert result.stretches
     assert all("Neck pain" in s.helps_with for s in result.stretches if "neck" in s.regions)
+
+
+def test_reasons_keep_the_type_of_the_answer_given(run) -> None:
+    # Reasons are kept between results (the same answers recur); 7, 7.0 and True are equal
+    # keys, so a kept reason must never stand in for an answer of another type.
+    for severity, shown in ((7, "7/10"), (7.0, "7.0/10"), (9.0, "9.0/10"), (9, "9/10")):
+        result = run({"symptoms": ["neck_pain"], "severity": {"neck_pain": severity}})
+        reasons = [b for f in result.findings for s in f.solutions for b in s.because]
+        reasons += [b for a in result.advice for b in a.because]
+        told = [b for b in reasons if b.question == "severity"]
+        assert told
+        for because in told:
+            assert type(because.answer) is type(severity) and str(because.answer) == str(severity)
+            assert because.text.endswith(shown)
+
+
+def test_the_same_reasons_come_back_for_the_same_conclusion(run) -> None:
+    # Advice and the urgency panel ask for one conclusion's reasons twice: the same ones.
+    result = run({"symptoms": ["neck_pain"], "severity": {"neck_pain": 9}, "duration": {}})
+    assert result.urgency is not None
+    for reason in result.urgency.reasons:
+        if reason.kind == "advice":
+            item = next(a for a in result.advice if a.id == reason.id)
+            assert set(reason.because) == set(item.because)

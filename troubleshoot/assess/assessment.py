@@ -25,7 +25,7 @@ from troubleshoot.assess.result import (
 from troubleshoot.assess.sections import source, source_data
 from troubleshoot.assess.workstation import workstation_result
 from troubleshoot.conditions import UNSURE, Answers, holds, questions_used
-from troubleshoot.engine import AnswerRef, Derived, Engine, Evaluation, Key
+from troubleshoot.engine import Derived, Engine, Evaluation, Key
 from troubleshoot.errors import OptionError
 from troubleshoot.kb import KnowledgeBase
 from troubleshoot.rosa import RosaScore, score
@@ -33,6 +33,7 @@ from troubleshoot.rosa import RosaScore, score
 DEFAULT_EMERGENCY_NUMBER = "911"
 DEFAULT_SUPPORT_CONTACT = "your occupational-health team"
 STATUS_ORDER = {"likely": 0, "possible": 1, "general": 2}
+_SYMPTOMS = frozenset({"symptoms"})  # what a reason never repeats: the symptom is its heading
 EMERGENCY_NUMBER = re.compile(r"(?=.*[0-9])[0-9+()#* -]{1,20}")
 
 
@@ -107,13 +108,19 @@ class _Builder:
         self.ev = evaluation
         self.number = number
         self.support = support
+        # A result asks for the same conclusion's reasons several times (advice, urgency).
+        self._because: dict[tuple[Key, frozenset[str]], tuple[Because, ...]] = {}
+        self._causes: dict[str, dict[str, Derived]] = {}  # symptom -> cause id -> status
+        self._ids: dict[str, set[str]] = {}
+        for derived in evaluation.of_kind("cause"):
+            self._causes.setdefault(derived.symptom, {})[derived.id] = derived
+        aching = {
+            region for d in evaluation.of_kind("symptom") for region in kb.symptom[d.id].regions
+        }
         regions = [
             region.name.lower()
             for region in self.kb.region.values()
-            if region.muscles
-            and any(
-                region.id in self.kb.symptom[d.id].regions for d in evaluation.of_kind("symptom")
-            )
+            if region.muscles and region.id in aching
         ]
         # "{areas}": where this person hurts, so technique texts speak to their own symptoms
         # (the muscles and aches of the body; never "the muscles of your eyes"), and to the
@@ -127,17 +134,18 @@ class _Builder:
             .replace("{areas}", self.areas)
         )
 
-    def because(
-        self, key: Key, skip: frozenset[str] = frozenset({"symptoms"})
-    ) -> tuple[Because, ...]:
-        kb = self.kb
-        return tuple(
-            _because(kb, ref, type(ref.value).__name__)
-            if type(ref.value) is not float
-            else _because.__wrapped__(kb, ref, "float")
-            for ref in self.ev.because(key)
-            if ref.question not in skip
-        )
+    def because(self, key: Key, skip: frozenset[str] = _SYMPTOMS) -> tuple[Because, ...]:
+        found = self._because.get((key, skip))
+        if found is None:
+            kb = self.kb
+            found = self._because[(key, skip)] = tuple(
+                _because(kb, question, value, about)
+                if type(value) is not float
+                else _because.__wrapped__(kb, question, value, about)
+                for question, value, about in self.ev.answers_of(key)
+                if question not in skip
+            )
+        return found
 
     def build(self, explain: bool) -> Result:
         program_open = bool(self.ev.of_kind("program"))
@@ -199,7 +207,7 @@ class _Builder:
                     "source": source_data(p.source),
                 }
                 for p in self.kb.posture
-                if any(d.id == p.id for d in self.ev.of_kind("posture"))
+                if p.id in self._drawn("posture")
             ),
             stress=sections.stress(self),
             techniques=tuple(
@@ -212,7 +220,7 @@ class _Builder:
                     source(t.source),
                 )
                 for t in self.kb.techniques
-                if any(d.id == t.id for d in self.ev.of_kind("technique"))
+                if t.id in self._drawn("technique")
             ),
             habits=sections.habits(self),
             emergency={
@@ -276,6 +284,13 @@ class _Builder:
         if self.kb.rosa is None or self.workstation is None or not self.workstation.answered:
             return None
         return workstation_result(self.kb, self.kb.rosa, self.workstation)
+
+    def _drawn(self, kind: str) -> set[str]:
+        """The ids of the conclusions of one kind (kept: asked once per item of the kind)."""
+        ids = self._ids.get(kind)
+        if ids is None:
+            ids = self._ids[kind] = {d.id for d in self.ev.of_kind(kind)}
+        return ids
 
     def _in_kb_order(self, kind: str, index: dict[str, Any]) -> list[Derived]:
         order = {item_id: n for n, item_id in enumerate(index)}
@@ -348,7 +363,7 @@ class _Builder:
 
     def _finding(self, symptom_fact: Derived) -> Finding:
         symptom = self.kb.symptom[symptom_fact.id]
-        statuses = {d.id: d for d in self.ev.of_kind("cause") if d.symptom == symptom.id}
+        statuses = self._causes.get(symptom.id, {})
         causes = [self._cause(statuses[c.id]) for c in symptom.causes if c.id in statuses]
         kept = sorted(
             (c for c in causes if c.status != "dropped"), key=lambda c: STATUS_ORDER[c.status]
@@ -391,16 +406,16 @@ class _Builder:
         )
 
 
-# The same answers recur from one result to the next; the value's type is part of the key
-# (1 and True are equal keys; floats are not kept: 0.0 and -0.0 are equal too).
-@lru_cache(maxsize=8192)
-def _because(kb: KnowledgeBase, ref: AnswerRef, value_type: str) -> Because:
-    question = kb.question[ref.question]
-    answer = question.choice_label(ref.value) if isinstance(ref.value, str) else ref.value
+# The same answers recur from one result to the next; typed: 1 and True are equal keys
+# (floats are not kept: 0.0 and -0.0 are equal too).
+@lru_cache(maxsize=8192, typed=True)
+def _because(kb: KnowledgeBase, question_id: str, value: Any, about_id: str) -> Because:
+    question = kb.question[question_id]
+    answer = question.choice_label(value) if isinstance(value, str) else value
     if question.type == "scale":
-        answer = f"{ref.value}/10"
-    about = f" ({kb.symptom[ref.about].name})" if ref.about in kb.symptom else ""
-    return Because(ref.question, ref.value, ref.about, f"{question.label}{about}: {answer}")
+        answer = f"{value}/10"
+    about = f" ({kb.symptom[about_id].name})" if about_id in kb.symptom else ""
+    return Because(question_id, value, about_id, f"{question.label}{about}: {answer}")
 
 
 def _spoken_list(items: list[str]) -> str:

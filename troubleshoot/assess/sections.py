@@ -54,7 +54,8 @@ def advice(built: Explains) -> tuple[AdviceItem, ...]:
         drawn = grouped.get(advice.id)
         if not drawn:
             continue
-        about = tuple(s.id for s in built.kb.symptoms if any(d.about == s.id for d in drawn))
+        drawn_for = {d.about for d in drawn}
+        about = tuple(s.id for s in built.kb.symptoms if s.id in drawn_for)
         because = sorted(
             {b for d in drawn for b in built.because(d.key, frozenset())},
             key=lambda b: (b.question, b.about, str(b.answer)),

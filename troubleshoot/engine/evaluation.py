@@ -71,11 +71,10 @@ class Evaluation:
     trace: list[Firing]
     # Each conclusion's answers, once walked (a result asks for the same ones many times), and
     # the conclusions by kind (the conclusions do not change once the run is over).
-    _because: dict[Key, list[AnswerRef]] = field(default_factory=dict, repr=False, compare=False)
-    _kinds: dict[str, list[Derived]] | None = field(default=None, repr=False, compare=False)
-    _behind: dict[Key, frozenset[tuple[str, Any, str]]] = field(
+    _because: dict[Key, tuple[tuple[str, Any, str], ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _kinds: dict[str, list[Derived]] | None = field(default=None, repr=False, compare=False)
 
     def of_kind(self, kind: str) -> list[Derived]:
         if self._kinds is None:
@@ -86,44 +85,40 @@ class Evaluation:
 
     def because(self, key: Key) -> list[AnswerRef]:
         """The answers a conclusion rests on, following derived facts back to answers."""
+        return [
+            AnswerRef(*answer) if type(answer[1]) is float else _answer_ref(*answer)
+            for answer in self.answers_of(key)
+        ]
+
+    def answers_of(self, key: Key) -> tuple[tuple[str, Any, str], ...]:
+        """The same answers as plain (question, value, about) triples, in the same order: what
+        a result is built from, without an object per answer."""
         known = self._because.get(key)
         if known is not None:
             return known
-        found, _ = self._answers_behind(key, set())
-        ordered = [
-            AnswerRef(*answer) if type(answer[1]) is float else _answer_ref(*answer)
-            for answer in found
-        ]
-        ordered.sort(key=_ref_order)
-        self._because[key] = ordered
+        conclusions, walked = self.conclusions, self._because
+        derived = conclusions.get(key)
+        found: set[tuple[str, Any, str]] = set()
+        if derived is not None:
+            found.update(derived.answers)
+            # Every conclusion it rests on, each once (the derivations may meet in a cycle);
+            # one already walked brings all of its answers at once.
+            seen = {key}
+            waiting = list(derived.derived_from)
+            while waiting:
+                parent = waiting.pop()
+                if parent in seen:
+                    continue
+                seen.add(parent)
+                done = walked.get(parent)
+                if done is not None:
+                    found.update(done)
+                elif (behind := conclusions.get(parent)) is not None:
+                    found.update(behind.answers)
+                    waiting.extend(behind.derived_from)
+        ordered = tuple(found) if len(found) < 2 else tuple(sorted(found, key=_answer_order))
+        walked[key] = ordered
         return ordered
-
-    def _answers_behind(
-        self, key: Key, visiting: set[Key]
-    ) -> tuple[frozenset[tuple[str, Any, str]], bool]:
-        """A conclusion's answers and those of everything it rests on, and whether the walk met
-        a cycle. Kept per conclusion (each is walked once, not once per path), except within a
-        cycle, where a part-way answer would be incomplete."""
-        known = self._behind.get(key)
-        if known is not None:
-            return known, False
-        derived = self.conclusions.get(key)
-        if derived is None:
-            return frozenset(), False
-        if key in visiting:  # the walk will add this one's answers where it started
-            return frozenset(), True
-        visiting.add(key)
-        found = set(derived.answers)
-        cycle = False
-        for parent in derived.derived_from:
-            more, met = self._answers_behind(parent, visiting)
-            found |= more
-            cycle = cycle or met
-        visiting.discard(key)
-        result = frozenset(found)
-        if not cycle:
-            self._behind[key] = result
-        return result, cycle
 
     @property
     def rules_fired(self) -> list[str]:
@@ -137,8 +132,8 @@ def _answer_ref(question: str, value: Any, about: str) -> AnswerRef:
     return AnswerRef(question, value, about)
 
 
-def _ref_order(ref: AnswerRef) -> tuple[str, str, str]:
-    return (ref.question, ref.about, str(ref.value))
+def _answer_order(answer: tuple[str, Any, str]) -> tuple[str, str, str]:
+    return (answer[0], answer[2], str(answer[1]))
 
 
 def describe_fact(fact: Mapping[str, Any]) -> str:
