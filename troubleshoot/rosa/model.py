@@ -33,6 +33,12 @@ class Modifier:
     finding: str
     fixes: tuple[Fix, ...] = ()
 
+    # Worked out once: a frozen dataclass hashes all of its fields at every cache lookup.
+    @cached_property
+    def questions(self) -> frozenset[str]:
+        """The questions behind `when` and `not_when`."""
+        return questions_used(self.when) | questions_used(self.not_when)
+
 
 @dataclass(frozen=True)
 class Item:
@@ -43,6 +49,16 @@ class Item:
     modifiers: tuple[Modifier, ...]
     clamp: tuple[int, int] | None = None
     duration: str | None = None
+
+    @cached_property
+    def base_questions(self) -> frozenset[str]:
+        """The questions behind the base options."""
+        return frozenset(q for option in self.base for q in questions_used(option.when))
+
+    @cached_property
+    def top(self) -> int:
+        """The highest points of a base option."""
+        return max(o.points for o in self.base)
 
 
 @dataclass(frozen=True)
@@ -112,10 +128,9 @@ class Rosa:
         """Questions behind one item, its own duration included."""
         item = self.item(item_id)
         used: set[str] = set()
-        for option in item.base:
-            used |= questions_used(option.when)
+        used |= item.base_questions
         for modifier in item.modifiers:
-            used |= questions_used(modifier.when) | questions_used(modifier.not_when)
+            used |= modifier.questions
         if item.duration:
             device = self.device(item.duration)
             used |= {device.daily, device.continuous}

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
-from troubleshoot.conditions import Answers, holds, questions_used
+from troubleshoot.conditions import Answers, holds
 from troubleshoot.rosa.model import Axis, Device, Fix, Item, Rosa
 
 NO_FACTS: frozenset[tuple[str, str, str]] = frozenset()
@@ -83,7 +82,7 @@ def _clamp(value: int, limits: tuple[int, int] | None) -> int:
 
 def _item(rosa: Rosa, item: Item, section: str, answers: Answers) -> ItemScore:
     matched = [o for o in item.base if holds(o.when, answers, NO_FACTS)]
-    base_questions, top = _base(item)
+    base_questions, top = item.base_questions, item.top
     unanswered_base = {q for q in base_questions if answers.get(q) in (None, "not_sure")}
     missing: set[str] = set()
     findings: list[Finding] = []
@@ -111,7 +110,7 @@ def _item(rosa: Rosa, item: Item, section: str, answers: Answers) -> ItemScore:
             findings.append(Finding(modifier.points, modifier.finding, modifier.fixes))
         elif not holds(modifier.not_when, answers, NO_FACTS):
             high += modifier.points
-            missing |= questions_used(modifier.when) | questions_used(modifier.not_when)
+            missing |= modifier.questions
     duration = None
     if item.duration:
         device = rosa.device(item.duration)
@@ -138,15 +137,6 @@ def _item(rosa: Rosa, item: Item, section: str, answers: Answers) -> ItemScore:
         complete,
         unanswered or tuple(sorted(missing)),
     )
-
-
-@lru_cache(maxsize=256)  # items are frozen and few; every score asks for these
-def _base(item: Item) -> tuple[frozenset[str], int]:
-    """The questions behind an item's base options, and its highest base points."""
-    used: set[str] = set()
-    for option in item.base:
-        used |= questions_used(option.when)
-    return frozenset(used), max(o.points for o in item.base)
 
 
 def score(rosa: Rosa, answers: Answers) -> RosaScore:
