@@ -7,6 +7,7 @@ parent has gone (killed) exits quietly: no traceback reaches the terminal from o
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -118,6 +119,13 @@ def _init_worker(settings: Settings) -> None:
         _WORKER["store"] = pack_with(Store.open(settings.db, migrate=False), _WORKER["kb"])
     else:
         _WORKER["store"] = None
+    from troubleshoot.assess.assessment import engine_for
+
+    engine_for(_WORKER["kb"])  # compiled now, so that it is among the objects frozen below
+    # What is loaded now (the knowledge base, its compiled rules, the packing dictionary) lives
+    # as long as the process: kept out of the garbage collector's full passes, which would
+    # otherwise walk those ~100,000 objects again and again while the rows are evaluated.
+    gc.freeze()
 
 
 def _evaluate(row: Row, mapping: Mapping, origin: str) -> _Evaluated | Outcome:
