@@ -26,6 +26,7 @@ from troubleshoot.assess.sections import source, source_data
 from troubleshoot.assess.workstation import workstation_result
 from troubleshoot.conditions import UNSURE, Answers, holds, questions_used
 from troubleshoot.engine import Derived, Engine, Evaluation, Key
+from troubleshoot.engine.evaluation import answer_order
 from troubleshoot.errors import OptionError
 from troubleshoot.kb import KnowledgeBase
 from troubleshoot.rosa import RosaScore, score
@@ -146,6 +147,22 @@ class _Builder:
                 if question not in skip
             )
         return found
+
+    def reasons(self, keys: list[Key]) -> tuple[Because, ...]:
+        """Every answer behind any of these conclusions (the symptoms picked too), each once,
+        in the order of `because`."""
+        found: dict[tuple[object, ...], tuple[str, Any, str]] = {}
+        for key in keys:
+            for answer in self.ev.answers_of(key):
+                question, value, about = answer
+                # Typed, as `because` keeps them: 1, 1.0 and True are told apart.
+                found[(question, about, type(value), repr(value))] = answer
+        ordered = sorted(found.values(), key=answer_order)
+        kb = self.kb
+        return tuple(
+            _because(kb, q, v, ab) if type(v) is not float else _because.__wrapped__(kb, q, v, ab)
+            for q, v, ab in ordered
+        )
 
     def build(self, explain: bool) -> Result:
         program_open = bool(self.ev.of_kind("program"))

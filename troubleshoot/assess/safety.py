@@ -105,12 +105,7 @@ def urgency(built: Explains) -> Urgency | None:
                 for d in advice_drawn
                 if d.id == advice.id and d.about in kb.symptom
             ]
-            because = {
-                b
-                for d in advice_drawn
-                if d.id == advice.id
-                for b in built.because(d.key, frozenset())
-            }
+            because = built.reasons([d.key for d in advice_drawn if d.id == advice.id])
             reasons.append(
                 UrgencyReason(
                     "advice",
@@ -118,7 +113,7 @@ def urgency(built: Explains) -> Urgency | None:
                     derived.id,
                     ", ".join(about),
                     built.fill(advice.text),
-                    tuple(sorted(because, key=lambda b: (b.question, b.about, str(b.answer)))),
+                    because,
                 )
             )
     order = {item_id: n for n, item_id in enumerate([*kb.sign, *kb.advice_item])}

@@ -34,6 +34,8 @@ class Explains(Protocol):
 
     def because(self, key: Key, skip: frozenset[str] = ...) -> tuple[Because, ...]: ...
 
+    def reasons(self, keys: list[Key]) -> tuple[Because, ...]: ...
+
 
 def source(ref: SourceRef) -> Source:
     return Source(ref.file, ref.section)
@@ -56,10 +58,7 @@ def advice(built: Explains) -> tuple[AdviceItem, ...]:
             continue
         drawn_for = {d.about for d in drawn}
         about = tuple(s.id for s in built.kb.symptoms if s.id in drawn_for)
-        because = sorted(
-            {b for d in drawn for b in built.because(d.key, frozenset())},
-            key=lambda b: (b.question, b.about, str(b.answer)),
-        )
+        because = built.reasons([d.key for d in drawn])
         items.append(
             AdviceItem(
                 advice.id,

@@ -116,7 +116,7 @@ class Evaluation:
                 elif (behind := conclusions.get(parent)) is not None:
                     found.update(behind.answers)
                     waiting.extend(behind.derived_from)
-        ordered = tuple(found) if len(found) < 2 else tuple(sorted(found, key=_answer_order))
+        ordered = tuple(found) if len(found) < 2 else tuple(sorted(found, key=answer_order))
         walked[key] = ordered
         return ordered
 
@@ -132,7 +132,8 @@ def _answer_ref(question: str, value: Any, about: str) -> AnswerRef:
     return AnswerRef(question, value, about)
 
 
-def _answer_order(answer: tuple[str, Any, str]) -> tuple[str, str, str]:
+def answer_order(answer: tuple[str, Any, str]) -> tuple[str, str, str]:
+    """The order reasons are told in: by question, then symptom, then value."""
     return (answer[0], answer[2], str(answer[1]))
 
 
