@@ -46,7 +46,7 @@ def applicable(kb: KnowledgeBase, answers: Answers) -> tuple[Answers, tuple[str,
     for question in kb.questions:
         if question.section != "follow_up" or question.when is None or question.id not in answers:
             continue
-        needed = questions_used(question.when)
+        needed = _asked_after(kb, question.id)
         decided = all(answers.get(q) not in (None, UNSURE) for q in needed)
         if decided and not holds(question.when, answers, frozenset()):
             ignored.append(question.id)
@@ -348,9 +348,7 @@ class _Builder:
         unanswered: tuple[str, ...] = ()
         both_ways = f"cause:{cause.id}:possible:both_ways" in derived.rules
         if derived.status == "possible" and not both_ways:
-            behind = self.kb.questions_behind(cause.confirmed_when) | self.kb.questions_behind(
-                cause.ruled_out_when
-            )
+            behind = _questions_of_cause(self.kb, cause.id)
             unanswered = tuple(
                 sorted(
                     self.kb.question[q].label
@@ -375,7 +373,9 @@ class _Builder:
         return (
             when is None
             or holds(when, self.answers, frozenset())
-            or any(self.answers.get(q) in (None, UNSURE) for q in questions_used(when))
+            or any(
+                self.answers.get(q) in (None, UNSURE) for q in _asked_after(self.kb, question_id)
+            )
         )
 
     def _finding(self, symptom_fact: Derived) -> Finding:
@@ -421,6 +421,21 @@ class _Builder:
             tuple(item for _, _, item in sorted(solutions, key=lambda s: (s[0], s[1]))),
             source(symptom.source),
         )
+
+
+# Kept by id: a frozen condition hashes every one of its parts at each cache lookup.
+@lru_cache(maxsize=4096)
+def _asked_after(kb: KnowledgeBase, question_id: str) -> frozenset[str]:
+    """The questions a follow-up question's `when` looks at."""
+    when = kb.question[question_id].when
+    return frozenset() if when is None else questions_used(when)
+
+
+@lru_cache(maxsize=4096)
+def _questions_of_cause(kb: KnowledgeBase, cause_id: str) -> frozenset[str]:
+    """The questions whose answers could confirm or rule out a cause."""
+    cause = kb.cause[cause_id]
+    return kb.questions_behind(cause.confirmed_when) | kb.questions_behind(cause.ruled_out_when)
 
 
 # The same answers recur from one result to the next; typed: 1 and True are equal keys

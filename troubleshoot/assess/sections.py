@@ -5,6 +5,7 @@ knowledge base's order, with the answers each rests on."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import lru_cache
 from typing import Any, Protocol
 
 from troubleshoot.assess.result import (
@@ -38,7 +39,12 @@ class Explains(Protocol):
 
 
 def source(ref: SourceRef) -> Source:
-    return Source(ref.file, ref.section)
+    return _source(ref.file, ref.section)
+
+
+@lru_cache(maxsize=1024)  # a result names ~70 sources, of a few hundred; Source is frozen
+def _source(file: str, section: str) -> Source:
+    return Source(file, section)
 
 
 def source_data(ref: SourceRef) -> dict[str, str]:
