@@ -312,7 +312,7 @@ def _store(
 
     store = Store.open(db)
     try:
-        pack_with(store, kb)
+        pack_with(store, kb, on_fallback=lambda note: typer.echo(note, err=True))
         saved = store.save(answers, result, respondent, department, workstation=location)
     finally:
         store.close()

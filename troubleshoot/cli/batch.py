@@ -110,6 +110,8 @@ def batch(
             )
             raise typer.Exit(130) from None
         typer.echo(batches.summary(done, errors_path), err=True)
+        for note in done.notes:
+            typer.echo(note, err=True)
         if untold := untold_before.new_since(store):
             typer.echo(
                 f"{untold} case(s) with emergency or same-day advice that the person has not "

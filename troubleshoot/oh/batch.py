@@ -19,7 +19,7 @@ import io
 import json
 from array import array
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ class BatchRun:
     stopped: str | None = None  # why the batch stopped early (the database, or a full disk)
     stop_code: int = 0  # the exit code that says why: 4 the database, 5 an output file
     fingerprint: str = ""
+    notes: list[str] = field(default_factory=list)  # one line each, for the person running it
 
 
 # -- one batch ----------------------------------------------------------------------------------
@@ -86,7 +87,8 @@ def run(
     if store is not None and settings.db:
         from troubleshoot.oh.packing import pack_with
 
-        pack_with(store, kb)  # the dictionary made once, here, before any worker needs it
+        # The dictionary made once, here, before any worker needs it.
+        pack_with(store, kb, on_fallback=done.notes.append)
 
     def is_question(name: str) -> bool:
         return name in kb.question or name in ("red_flags", "warning_signs")
