@@ -10,21 +10,19 @@ from typing import Any
 
 from troubleshoot import __version__
 from troubleshoot.assess import safety, sections
+from troubleshoot.assess.findings import asked_after, findings
 from troubleshoot.assess.next_steps import plan
 from troubleshoot.assess.result import (
     SCHEMA_VERSION,
     Because,
-    CauseItem,
-    Finding,
     Referral,
     Reported,
     Result,
-    SolutionItem,
     TechniqueItem,
 )
 from troubleshoot.assess.sections import source, source_data
 from troubleshoot.assess.workstation import workstation_result
-from troubleshoot.conditions import UNSURE, Answers, holds, questions_used
+from troubleshoot.conditions import UNSURE, Answers, holds
 from troubleshoot.engine import Derived, Engine, Evaluation, Key
 from troubleshoot.engine.evaluation import answer_order
 from troubleshoot.errors import OptionError
@@ -33,7 +31,6 @@ from troubleshoot.rosa import RosaScore, score
 
 DEFAULT_EMERGENCY_NUMBER = "911"
 DEFAULT_SUPPORT_CONTACT = "your occupational-health team"
-STATUS_ORDER = {"likely": 0, "possible": 1, "general": 2}
 _SYMPTOMS = frozenset({"symptoms"})  # what a reason never repeats: the symptom is its heading
 EMERGENCY_NUMBER = re.compile(r"(?=.*[0-9])[0-9+()#* -]{1,20}")
 
@@ -46,7 +43,7 @@ def applicable(kb: KnowledgeBase, answers: Answers) -> tuple[Answers, tuple[str,
     for question in kb.questions:
         if question.section != "follow_up" or question.when is None or question.id not in answers:
             continue
-        needed = _asked_after(kb, question.id)
+        needed = asked_after(kb, question.id)
         decided = all(answers.get(q) not in (None, UNSURE) for q in needed)
         if decided and not holds(question.when, answers, frozenset()):
             ignored.append(question.id)
@@ -111,10 +108,7 @@ class _Builder:
         self.support = support
         # A result asks for the same conclusion's reasons several times (advice, urgency).
         self._because: dict[tuple[Key, frozenset[str]], tuple[Because, ...]] = {}
-        self._causes: dict[str, dict[str, Derived]] = {}  # symptom -> cause id -> status
         self._ids: dict[str, set[str]] = {}
-        for derived in evaluation.of_kind("cause"):
-            self._causes.setdefault(derived.symptom, {})[derived.id] = derived
         aching = {
             region for d in evaluation.of_kind("symptom") for region in kb.symptom[d.id].regions
         }
@@ -212,7 +206,7 @@ class _Builder:
                 r.id for r in self.kb.regions if any(r.id in rep.regions for rep in reported)
             ),
             advice=sections.advice(self),
-            findings=tuple(self._finding(d) for d in self._in_kb_order("symptom", self.kb.symptom)),
+            findings=findings(self),
             desk_checks=sections.desk_checks(self),
             stretches=sections.stretches(self),
             break_plan=sections.break_plan(self) if self.ev.of_kind("break_plan") else None,
@@ -342,100 +336,6 @@ class _Builder:
                 )
             )
         return tuple(result)
-
-    def _cause(self, derived: Derived) -> CauseItem:
-        cause = self.kb.cause[derived.id]
-        unanswered: tuple[str, ...] = ()
-        both_ways = f"cause:{cause.id}:possible:both_ways" in derived.rules
-        if derived.status == "possible" and not both_ways:
-            behind = _questions_of_cause(self.kb, cause.id)
-            unanswered = tuple(
-                sorted(
-                    self.kb.question[q].label
-                    for q in behind
-                    if self.answers.get(q) in (None, UNSURE) and self._askable(q)
-                )
-            )
-        return CauseItem(
-            cause.id,
-            cause.text,
-            derived.status,
-            self.because(derived.key),
-            unanswered,
-            source(cause.source),
-            tuple(derived.rules),
-            both_ways,
-        )
-
-    def _askable(self, question_id: str) -> bool:
-        """Whether a question could still be asked, given the other answers."""
-        when = self.kb.question[question_id].when
-        return (
-            when is None
-            or holds(when, self.answers, frozenset())
-            or any(
-                self.answers.get(q) in (None, UNSURE) for q in _asked_after(self.kb, question_id)
-            )
-        )
-
-    def _finding(self, symptom_fact: Derived) -> Finding:
-        symptom = self.kb.symptom[symptom_fact.id]
-        statuses = self._causes.get(symptom.id, {})
-        causes = [self._cause(statuses[c.id]) for c in symptom.causes if c.id in statuses]
-        kept = sorted(
-            (c for c in causes if c.status != "dropped"), key=lambda c: STATUS_ORDER[c.status]
-        )
-        solutions = []
-        for position, solution in enumerate(symptom.solutions):
-            derived = self.ev.conclusions.get(("solution", solution.id, "", ""))
-            if derived is None:
-                continue
-            for_causes = tuple(c.id for c in kept if c.id in solution.addresses)
-            priority = min(
-                (statuses[c].status for c in for_causes),
-                key=STATUS_ORDER.__getitem__,
-                default="general",
-            )
-            solutions.append(
-                (
-                    STATUS_ORDER[priority],
-                    position,
-                    SolutionItem(
-                        solution.id,
-                        solution.text,
-                        priority,
-                        for_causes,
-                        self.because(derived.key),
-                        solution.stretches,
-                        source(solution.source),
-                        tuple(derived.rules),
-                    ),
-                )
-            )
-        return Finding(
-            symptom.id,
-            symptom.name,
-            symptom.regions,
-            tuple(kept),
-            tuple(c for c in causes if c.status == "dropped"),
-            tuple(item for _, _, item in sorted(solutions, key=lambda s: (s[0], s[1]))),
-            source(symptom.source),
-        )
-
-
-# Kept by id: a frozen condition hashes every one of its parts at each cache lookup.
-@lru_cache(maxsize=4096)
-def _asked_after(kb: KnowledgeBase, question_id: str) -> frozenset[str]:
-    """The questions a follow-up question's `when` looks at."""
-    when = kb.question[question_id].when
-    return frozenset() if when is None else questions_used(when)
-
-
-@lru_cache(maxsize=4096)
-def _questions_of_cause(kb: KnowledgeBase, cause_id: str) -> frozenset[str]:
-    """The questions whose answers could confirm or rule out a cause."""
-    cause = kb.cause[cause_id]
-    return kb.questions_behind(cause.confirmed_when) | kb.questions_behind(cause.ruled_out_when)
 
 
 # The same answers recur from one result to the next; typed: 1 and True are equal keys
