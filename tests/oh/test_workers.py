@@ -54,7 +54,7 @@ def _deadline(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _broken_start(settings: workers.Settings) -> None:
+def _broken_start(settings: workers.Settings, owns_process: bool) -> None:
     raise StoreError("the database is not there")
 
 
@@ -83,3 +83,27 @@ def test_a_worker_gone_mid_batch_stops_it_instead_of_waiting_for_ever(
         got = list(workers.outcomes(_chunks(clear_screen, 20), 2, settings))
     assert isinstance(got[-1], StoreError)
     assert str(got[-1]) == "a worker process stopped (exit code 9)"
+
+
+def test_only_a_batch_that_owns_its_process_freezes_what_it_loaded(
+    tmp_path: Path, clear_screen
+) -> None:
+    import gc
+    import json
+
+    from troubleshoot.oh import batch
+
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({**clear_screen, "symptoms": ["none"]}) + "\n")
+    gc.unfreeze()
+    try:
+        seen: list[batch.Outcome] = []
+        # A program that calls the library keeps its garbage collector as it was.
+        batch.run(rows, batch.Mapping(), 1, batch.Settings(), None, seen.append)
+        assert gc.get_freeze_count() == 0 and len(seen) == 1
+        # The command line has the process to itself.
+        owner = batch.Settings(owns_process=True)
+        batch.run(rows, batch.Mapping(), 1, owner, None, seen.append)
+        assert gc.get_freeze_count() > 0 and len(seen) == 2
+    finally:
+        gc.unfreeze()

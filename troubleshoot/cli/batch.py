@@ -87,6 +87,7 @@ def batch(
             org["emergency_number"] if emergency_number is None else emergency_number,
             None if out else (db or default_url()),
             org["support_contact"] if support_contact is None else support_contact,
+            owns_process=True,
         )
         errors_path = errors or file.with_name(file.name + ".errors.csv")
         untold_before = batches.UntoldBefore(store)

@@ -50,6 +50,9 @@ class Settings:
     emergency_number: str = "911"
     db: str | None = None
     support_contact: str = "your occupational-health team"
+    # The batch has the process to itself (the CLI): what it loads may be frozen out of the
+    # garbage collector's passes (see _init_worker). Worker processes always do.
+    owns_process: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ def translate(
     return answers, meta
 
 
-def _init_worker(settings: Settings) -> None:
+def _init_worker(settings: Settings, owns_process: bool) -> None:
     from troubleshoot.kb import load_knowledge_base
 
     if _WORKER.get("settings") == settings:  # the same batch set-up again, in this process
@@ -122,10 +125,12 @@ def _init_worker(settings: Settings) -> None:
     from troubleshoot.assess.assessment import engine_for
 
     engine_for(_WORKER["kb"])  # compiled now, so that it is among the objects frozen below
-    # What is loaded now (the knowledge base, its compiled rules, the packing dictionary) lives
-    # as long as the process: kept out of the garbage collector's full passes, which would
-    # otherwise walk those ~100,000 objects again and again while the rows are evaluated.
-    gc.freeze()
+    if owns_process:
+        # What is loaded now (the knowledge base, its compiled rules, the packing dictionary)
+        # lives as long as the process: kept out of the garbage collector's full passes, which
+        # would otherwise walk those ~100,000 objects again and again while rows are evaluated.
+        # Process-wide, so only where the batch has the process to itself.
+        gc.freeze()
 
 
 def _evaluate(row: Row, mapping: Mapping, origin: str) -> _Evaluated | Outcome:
@@ -222,7 +227,7 @@ def _worker_main(settings: Settings, tasks: Any, results: Any, parent: int) -> N
     (killed), then exit quietly: no traceback ever reaches the terminal from here."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
-        _init_worker(settings)
+        _init_worker(settings, owns_process=True)
     except BaseException as error:
         _quietly(results.put, ("failed", -1, f"a worker could not start: {error}"))
         _exit_sent(results)
@@ -359,7 +364,7 @@ def outcomes(
     chunks: Iterator[tuple[list[Row], Mapping, str]], jobs: int, settings: Settings
 ) -> Iterable[list[Outcome] | StoreError]:
     if jobs <= 1:
-        _init_worker(settings)
+        _init_worker(settings, owns_process=settings.owns_process)
         for rows, mapping, origin in chunks:
             try:
                 yield _evaluate_chunk(rows, mapping, origin)
