@@ -20,10 +20,10 @@ from troubleshoot.assess.result import (
     Result,
     TechniqueItem,
 )
-from troubleshoot.assess.sections import source, source_data
+from troubleshoot.assess.sections import in_kb_order, source, source_data
 from troubleshoot.assess.workstation import workstation_result
 from troubleshoot.conditions import UNSURE, Answers, holds
-from troubleshoot.engine import Derived, Engine, Evaluation, Key
+from troubleshoot.engine import Engine, Evaluation, Key
 from troubleshoot.engine.evaluation import answer_order
 from troubleshoot.errors import OptionError
 from troubleshoot.kb import KnowledgeBase
@@ -132,13 +132,10 @@ class _Builder:
     def because(self, key: Key, skip: frozenset[str] = _SYMPTOMS) -> tuple[Because, ...]:
         found = self._because.get((key, skip))
         if found is None:
-            kb = self.kb
             found = self._because[(key, skip)] = tuple(
-                _because(kb, question, value, about)
-                if type(value) is not float
-                else _because.__wrapped__(kb, question, value, about)
-                for question, value, about in self.ev.answers_of(key)
-                if question not in skip
+                _reason(self.kb, *answer)
+                for answer in self.ev.answers_of(key)
+                if answer[0] not in skip
             )
         return found
 
@@ -151,11 +148,8 @@ class _Builder:
                 question, value, about = answer
                 # Typed, as `because` keeps them: 1, 1.0 and True are told apart.
                 found[(question, about, type(value), repr(value))] = answer
-        ordered = sorted(found.values(), key=answer_order)
-        kb = self.kb
         return tuple(
-            _because(kb, q, v, ab) if type(v) is not float else _because.__wrapped__(kb, q, v, ab)
-            for q, v, ab in ordered
+            _reason(self.kb, *answer) for answer in sorted(found.values(), key=answer_order)
         )
 
     def build(self, explain: bool) -> Result:
@@ -303,15 +297,11 @@ class _Builder:
             ids = self._ids[kind] = {d.id for d in self.ev.of_kind(kind)}
         return ids
 
-    def _in_kb_order(self, kind: str, index: dict[str, Any]) -> list[Derived]:
-        order = {item_id: n for n, item_id in enumerate(index)}
-        return sorted(self.ev.of_kind(kind), key=lambda d: (order.get(d.id, 0), d.status))
-
     def _reported(self, program_open: bool) -> tuple[Reported, ...]:
         result = []
         picked = self.answers.get("symptoms")
         ids = (
-            [d.id for d in self._in_kb_order("symptom", self.kb.symptom)]
+            [d.id for d in in_kb_order(self.ev, "symptom", self.kb.symptom)]
             if program_open
             else [s.id for s in self.kb.symptoms if isinstance(picked, list) and s.id in picked]
         )
@@ -338,8 +328,14 @@ class _Builder:
         return tuple(result)
 
 
-# The same answers recur from one result to the next; typed: 1 and True are equal keys
-# (floats are not kept: 0.0 and -0.0 are equal too).
+def _reason(kb: KnowledgeBase, question_id: str, value: Any, about_id: str) -> Because:
+    """One answer as a reason. The same answers recur from one result to the next, so reasons
+    are kept; typed, as 1 and True are equal keys, and floats not at all (0.0 equals -0.0)."""
+    if type(value) is float:
+        return _because.__wrapped__(kb, question_id, value, about_id)
+    return _because(kb, question_id, value, about_id)
+
+
 @lru_cache(maxsize=8192, typed=True)
 def _because(kb: KnowledgeBase, question_id: str, value: Any, about_id: str) -> Because:
     question = kb.question[question_id]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from troubleshoot.assess.result import CauseItem, Finding, SolutionItem
-from troubleshoot.assess.sections import Explains, source
+from troubleshoot.assess.sections import Explains, in_kb_order, source
 from troubleshoot.conditions import UNSURE, holds, questions_used
 from troubleshoot.engine import Derived
 from troubleshoot.kb import KnowledgeBase
@@ -21,8 +21,7 @@ def findings(built: Explains) -> tuple[Finding, ...]:
     statuses: dict[str, dict[str, Derived]] = {}  # symptom -> cause id -> its conclusion
     for derived in built.ev.of_kind("cause"):
         statuses.setdefault(derived.symptom, {})[derived.id] = derived
-    order = {symptom_id: n for n, symptom_id in enumerate(built.kb.symptom)}
-    concluded = sorted(built.ev.of_kind("symptom"), key=lambda d: (order.get(d.id, 0), d.status))
+    concluded = in_kb_order(built.ev, "symptom", built.kb.symptom)
     return tuple(_finding(built, d.id, statuses.get(d.id, {})) for d in concluded)
 
 

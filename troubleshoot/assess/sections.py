@@ -4,6 +4,7 @@ knowledge base's order, with the answers each rests on."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from functools import lru_cache
 from typing import Any, Protocol
@@ -36,6 +37,12 @@ class Explains(Protocol):
     def because(self, key: Key, skip: frozenset[str] = ...) -> tuple[Because, ...]: ...
 
     def reasons(self, keys: list[Key]) -> tuple[Because, ...]: ...
+
+
+def in_kb_order(ev: Evaluation, kind: str, index: Mapping[str, Any]) -> list[Derived]:
+    """The conclusions of one kind in the order of the knowledge base's `index` of them."""
+    order = {item_id: n for n, item_id in enumerate(index)}
+    return sorted(ev.of_kind(kind), key=lambda d: (order.get(d.id, 0), d.status))
 
 
 def source(ref: SourceRef) -> Source:

@@ -71,7 +71,7 @@ class Evaluation:
     trace: list[Firing]
     # Each conclusion's answers, once walked (a result asks for the same ones many times), and
     # the conclusions by kind (the conclusions do not change once the run is over).
-    _because: dict[Key, tuple[tuple[str, Any, str], ...]] = field(
+    _answers: dict[Key, tuple[tuple[str, Any, str], ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
     _kinds: dict[str, list[Derived]] | None = field(default=None, repr=False, compare=False)
@@ -93,10 +93,10 @@ class Evaluation:
     def answers_of(self, key: Key) -> tuple[tuple[str, Any, str], ...]:
         """The same answers as plain (question, value, about) triples, in the same order: what
         a result is built from, without an object per answer."""
-        known = self._because.get(key)
+        known = self._answers.get(key)
         if known is not None:
             return known
-        conclusions, walked = self.conclusions, self._because
+        conclusions, walked = self.conclusions, self._answers
         derived = conclusions.get(key)
         found: set[tuple[str, Any, str]] = set()
         if derived is not None:
