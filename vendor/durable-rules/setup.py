@@ -14,7 +14,9 @@ if platform == 'win32':
 elif platform == 'darwin':
     environ['CFLAGS'] = '-std=c99 -D_GNU_SOURCE -fcommon'
 else:
-  environ['CFLAGS'] = '-std=c99 -D_GNU_SOURCE'
+  # troubleshoot patch: -O2. These CFLAGS replace the interpreter's own for the C library
+  # (build_clib), which current setuptools then compiles unoptimized.
+  environ['CFLAGS'] = '-std=c99 -D_GNU_SOURCE -O2'
 
 # Patch "install_lib" command to run build_clib before build_ext
 # to properly work with easy_install.
@@ -41,7 +43,7 @@ with open(path.join(here, 'README.txt'), encoding='utf-8') as f:
 
 setup (
     name = 'durable_rules',
-    version = '2.0.28',
+    version = '2.0.28+troubleshoot.1',
     description = 'for real time analytics (a Python Rules Engine)',
     long_description=long_description,
     url='https://github.com/jruizgit/rules',

@@ -22,8 +22,11 @@
 #define MAX_OBJECT_PROPERTY_SIZE 16777216
 #define MAX_MESSAGE_FRAMES 16
 #define MAX_MESSAGE_INDEX_LENGTH 512
-#define MAX_LEFT_FRAME_INDEX_LENGTH 512
-#define MAX_RIGHT_FRAME_INDEX_LENGTH 512
+// troubleshoot patch: 32 buckets, not 512. Every session clears both indexes of every join
+// node when it starts (8 KB a node); frames chain within a bucket, so fewer buckets only
+// lengthen chains, and rules that join on no field put all frames in one bucket anyway.
+#define MAX_LEFT_FRAME_INDEX_LENGTH 32
+#define MAX_RIGHT_FRAME_INDEX_LENGTH 32
 #define MAX_LOCATION_INDEX_LENGTH 16
 
 #define LEFT_FRAME 0
