@@ -255,7 +255,7 @@ def test_a_fact_asserted_twice_is_an_error_that_leaves_the_engine_healthy(
     answers = {**clear_screen, "symptoms": ["neck_pain"], "monitor_height": "too_low"}
     expected = engine.evaluate(answers)
     inputs = engine._inputs
-    monkeypatch.setattr(engine, "_inputs", lambda *args: inputs(*args) * 2)
+    monkeypatch.setattr(engine, "_inputs", lambda *a: [texts * 2 for texts in inputs(*a)])
     for _ in range(300):
         with pytest.raises(EngineError, match="asserted twice"):
             engine.evaluate(answers)

@@ -59,7 +59,6 @@ class _Session:
 
     def __init__(self, host: _QuietHost, ruleset: str) -> None:
         self.ruleset = ruleset
-        self._host = host
         self.handle = host.get_ruleset(ruleset)._handle
         self.state: int | None = None  # the session's place in the C engine
         self.action_open = False  # an action started and not yet completed
@@ -123,7 +122,7 @@ class _Session:
         try:
             self._complete_pending()
         finally:
-            self._host.delete_state(self.ruleset, SESSION)
+            durable_core.delete_state(self.handle, SESSION)
             # Only once it is gone: interrupted before, the next assessment clears it again.
             self.state = None
             self.action_open = False
@@ -186,12 +185,14 @@ class Engine:
         self._messages = Messages(self._actions, self._feeds, silent=_PHASE_RULE)
         self._lock = threading.Lock()
         self._phase = self._messages.encode(PHASE)
-        # One assessment's state: its run, the parts open, the facts so far.
+        # One assessment's state: its run, the parts open (in the order they opened), the
+        # input facts each part takes, and per part not open yet the derived facts it takes
+        # so far (None once open).
         self._run: Run | None = None
         self._open: list[int] = []
         self._phased: set[int] = set()
-        self._inputs_now: list[tuple[str, tuple[int, ...]]] = []
-        self._known: list[tuple[str, tuple[int, ...]]] = []
+        self._inputs_of: list[list[str]] = []
+        self._waiting: list[list[str] | None] = []
 
     def _compile(self, rule: RuleSpec) -> dict[str, Any]:
         """One durable_rules rule: a fact per test group, the phase for final rules, then the
@@ -212,18 +213,19 @@ class Engine:
             self._clear_sessions()  # in case an earlier clearing was interrupted (Ctrl-C)
             run = Run()
             self._run = run
-            self._open, self._phased, self._known = [], set(), []
+            self._open, self._phased = [], set()
+            self._waiting = [[] for _ in self._sessions]
             try:
                 # Facts no rule accepts are skipped: the engine would only refuse them, at the
                 # cost of a round trip and an exception each (measured in benchmarks/).
-                self._inputs_now = self._inputs(answers, facts)
+                self._inputs_of = self._inputs(answers, facts)
                 self._open_part(0)
                 self._settle()
             except durable_core.error as error:
                 raise EngineError(f"durable_rules failed: {error}") from error
             finally:
                 self._run = None
-                self._inputs_now, self._known = [], []
+                self._inputs_of, self._waiting = [], []
                 self._clear_sessions()
         return run.evaluation()
 
@@ -254,12 +256,18 @@ class Engine:
     def _open_part(self, part: int) -> None:
         """Open a part's session with the answers and the facts so far that it takes."""
         self._open.append(part)
-        for text, takers in self._inputs_now:
-            if part in takers:
-                self._assert(part, text, input_fact=True)
-        for text, takers in self._known:
-            if part in takers:
-                self._assert(part, text)
+        derived, self._waiting[part] = self._waiting[part] or [], None
+        session = self._sessions[part]
+        for text in self._inputs_of[part]:
+            code = session.assert_fact(text)
+            # Only an input fact may be one no rule takes (e.g. a low severity): nothing
+            # follows from it.
+            if code != _HANDLED and code != _NOT_HANDLED:
+                _refused(text, code)
+        for text in derived:
+            code = session.assert_fact(text)
+            if code != _HANDLED:
+                _refused(text, code)
 
     def _route(self, text: str) -> None:
         """A new derived fact: to every open part that takes it; a symptom's part opens on it."""
@@ -271,17 +279,20 @@ class Engine:
                 self._routes.clear()
             route = self._routes[text] = (self._parts_taking(*key), self._opened_by.get(key))
         takers, opens = route
-        self._known.append((text, takers))
+        waiting = self._waiting
         for part in takers:
-            if part in self._open:
-                self._assert(part, text)
-        if opens is not None and opens not in self._open:
+            held = waiting[part]
+            if held is not None:  # not open yet: it takes the fact when it opens
+                held.append(text)
+                continue
+            code = self._sessions[part].assert_fact(text)
+            if code != _HANDLED:
+                _refused(text, code)
+        if opens is not None and waiting[opens] is not None:
             self._open_part(opens)
 
-    def _inputs(
-        self, answers: Answers, facts: Iterable[dict[str, Any]]
-    ) -> list[tuple[str, tuple[int, ...]]]:
-        """The input facts some rule can use, each once, encoded, with the parts taking them."""
+    def _inputs(self, answers: Answers, facts: Iterable[dict[str, Any]]) -> list[list[str]]:
+        """Per part, the input facts its rules can use, each once, encoded."""
         unique: dict[str, tuple[int, ...]] = {}
         memo = self._answer_texts
         for question, value, about in answer_values(answers):
@@ -302,7 +313,11 @@ class Engine:
         for fact in facts:
             takers = self._parts_taking(fact["t"], fact.get("n", ""), fact.get("st", ""))
             unique[self._messages.encode(fact)] = takers or (0,)
-        return list(unique.items())
+        per_part: list[list[str]] = [[] for _ in self._sessions]
+        for text, parts in unique.items():
+            for part in parts:
+                per_part[part].append(text)
+        return per_part
 
     def _takers(self, fact: dict[str, Any]) -> tuple[int, ...]:
         """The parts with a rule that could use this answer."""
@@ -314,20 +329,12 @@ class Engine:
             n for n, part in enumerate(self.parts) if part.intake.takes(kind, fact_id, status)
         )
 
-    def _assert(self, part: int, encoded: str, input_fact: bool = False) -> None:
-        """Assert one (encoded) fact in one part; the actions it queues run in `_settle`. Only
-        an input fact may be one no rule takes (e.g. a low severity): nothing follows from it."""
+    def _assert(self, part: int, encoded: str) -> None:
+        """Assert one (encoded) derived fact or the phase in one part; the actions it queues run
+        in `_settle`."""
         code = self._sessions[part].assert_fact(encoded)
-        if code == _HANDLED:
-            return
-        if code == _NOT_HANDLED and input_fact:
-            return
-        fact = describe_fact(json.loads(encoded))
-        if code == _NOT_HANDLED:
-            raise EngineError(f"no rule takes the fact {fact}")
-        if code == _OBSERVED:
-            raise EngineError(f"the fact {fact} was asserted twice")
-        raise EngineError(f"durable_rules did not take the fact {fact} (code {code})")
+        if code != _HANDLED:
+            _refused(encoded, code)
 
     def _fire(self, message: str) -> None:
         if self._run is None:
@@ -335,6 +342,15 @@ class Engine:
         match = self._messages.match(message)
         if match is not None:  # None: a part's phase rule, which concludes nothing
             self._run.fire(match, self._route)  # derived facts, from inside the action
+
+
+def _refused(encoded: str, code: int) -> None:
+    fact = describe_fact(json.loads(encoded))
+    if code == _NOT_HANDLED:
+        raise EngineError(f"no rule takes the fact {fact}")
+    if code == _OBSERVED:
+        raise EngineError(f"the fact {fact} was asserted twice")
+    raise EngineError(f"durable_rules did not take the fact {fact} (code {code})")
 
 
 def _ruleset_name(part: str) -> str:

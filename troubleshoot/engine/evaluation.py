@@ -32,9 +32,10 @@ class Derived:
     symptom: str
     about: str
     rules: list[str] = field(default_factory=list)
-    # What it rests on: answers as (question, value, about), derived facts as keys.
-    answers: set[tuple[str, Any, str]] = field(default_factory=set)
-    derived_from: set[Key] = field(default_factory=set)
+    # What it rests on: answers as (question, value, about), derived facts as keys. Frozen:
+    # a conclusion drawn once (most are) shares its match's sets instead of copying them.
+    answers: frozenset[tuple[str, Any, str]] = frozenset()
+    derived_from: frozenset[Key] = frozenset()
 
     @property
     def key(self) -> Key:
@@ -160,21 +161,29 @@ class Run:
         """Record the conclusions of the rules that matched; assert the new ones that other
         rules test."""
         rules, facts, concludes, answers, derived_from, derived_facts = match
-        conclusions = self.conclusions
+        conclusions, trace = self.conclusions, self.trace
         for rule, key, derived_fact in zip(rules, concludes, derived_facts, strict=True):
             derived = conclusions.get(key)
-            new = derived is None
             if derived is None:
                 then = rule.then
-                derived = Derived(then.kind, then.id, then.status, then.symptom, key[3])
-                conclusions[key] = derived
+                conclusions[key] = Derived(
+                    then.kind,
+                    then.id,
+                    then.status,
+                    then.symptom,
+                    key[3],
+                    [rule.id],
+                    answers,
+                    derived_from,
+                )
+                trace.append(Firing(rule.id, key, facts, True))
+                if derived_fact is not None:
+                    assert_fact(derived_fact)
+                continue
+            if rule.id not in derived.rules:
                 derived.rules.append(rule.id)
-            elif rule.id not in derived.rules:
-                derived.rules.append(rule.id)
-            if answers:
+            if not answers <= derived.answers:
                 derived.answers |= answers
-            if derived_from:
+            if not derived_from <= derived.derived_from:
                 derived.derived_from |= derived_from
-            self.trace.append(Firing(rule.id, key, facts, new))
-            if new and derived_fact is not None:
-                assert_fact(derived_fact)
+            trace.append(Firing(rule.id, key, facts, False))
