@@ -3,6 +3,7 @@ the answers, every firing traced."""
 
 from __future__ import annotations
 
+import dataclasses
 from types import MappingProxyType
 
 from troubleshoot.engine import AnswerRef, Conclusion, Match, RuleSpec, Run
@@ -28,7 +29,8 @@ def test_a_conclusion_is_recorded_and_asserted_once_however_often_it_is_drawn() 
         frozenset(),
         ('{"t": "evidence"}',),
     )
-    second = first._replace(
+    second = dataclasses.replace(
+        first,
         facts=(_answer("phone_use", "between_ear_and_shoulder"),),
         answers=frozenset({("phone_use", "between_ear_and_shoulder", "")}),
     )

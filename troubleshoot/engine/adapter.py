@@ -191,6 +191,8 @@ class Engine:
         self._run: Run | None = None
         self._open: list[int] = []
         self._phased: set[int] = set()
+        # Per part: a fact went in since its actions last ran (only such a part can have any).
+        self._fed: list[bool] = []
         self._inputs_of: list[list[str]] = []
         self._waiting: list[list[str] | None] = []
 
@@ -215,6 +217,7 @@ class Engine:
             self._run = run
             self._open, self._phased = [], set()
             self._waiting = [[] for _ in self._sessions]
+            self._fed = [False] * len(self._sessions)
             try:
                 # Facts no rule accepts are skipped: the engine would only refuse them, at the
                 # cost of a round trip and an exception each (measured in benchmarks/).
@@ -241,8 +244,12 @@ class Engine:
         while True:
             ran = False
             n = 0
+            fed = self._fed
             while n < len(self._open):  # parts opened meanwhile run in the same sweep
-                ran = self._sessions[self._open[n]].run_actions(self._fire) or ran
+                part = self._open[n]
+                if fed[part]:
+                    fed[part] = False  # before: facts its own actions assert feed it again
+                    ran = self._sessions[part].run_actions(self._fire) or ran
                 n += 1
             if ran:
                 continue
@@ -256,6 +263,7 @@ class Engine:
     def _open_part(self, part: int) -> None:
         """Open a part's session with the answers and the facts so far that it takes."""
         self._open.append(part)
+        self._fed[part] = True
         derived, self._waiting[part] = self._waiting[part] or [], None
         session = self._sessions[part]
         for text in self._inputs_of[part]:
@@ -285,6 +293,7 @@ class Engine:
             if held is not None:  # not open yet: it takes the fact when it opens
                 held.append(text)
                 continue
+            self._fed[part] = True
             code = self._sessions[part].assert_fact(text)
             if code != _HANDLED:
                 _refused(text, code)
@@ -332,6 +341,7 @@ class Engine:
     def _assert(self, part: int, encoded: str) -> None:
         """Assert one (encoded) derived fact or the phase in one part; the actions it queues run
         in `_settle`."""
+        self._fed[part] = True
         code = self._sessions[part].assert_fact(encoded)
         if code != _HANDLED:
             _refused(encoded, code)

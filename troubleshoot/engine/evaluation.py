@@ -54,9 +54,22 @@ class Firing(NamedTuple):
         return tuple(describe_fact(fact) for fact in self.facts)
 
 
-class Match(NamedTuple):
-    """One rule match, worked out once (see Engine._parse): the rules it concludes for, the
-    matched facts, and what the conclusions rest on."""
+class _Step(NamedTuple):
+    """What a match concludes for one of its rules, laid out for Run.fire."""
+
+    key: Key
+    symptom: str
+    rule: str
+    derived_fact: str | None
+    first: Firing  # the trace's entry when the conclusion is new
+    again: Firing  # and when it was drawn before
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One rule match, worked out once (see engine.messages): the rules it concludes for, the
+    matched facts, and what the conclusions rest on. The same match recurs from one assessment
+    to the next, so what firing it takes is laid out once, in `steps`."""
 
     rules: tuple[RuleSpec, ...]
     facts: tuple[Mapping[str, Any], ...]
@@ -64,6 +77,23 @@ class Match(NamedTuple):
     answers: frozenset[tuple[str, Any, str]]
     derived_from: frozenset[Key]
     derived_facts: tuple[str | None, ...]  # encoded fact to assert if new, one per rule
+    steps: tuple[_Step, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        steps = tuple(
+            _Step(
+                key,
+                rule.then.symptom,
+                rule.id,
+                derived_fact,
+                Firing(rule.id, key, self.facts, True),
+                Firing(rule.id, key, self.facts, False),
+            )
+            for rule, key, derived_fact in zip(
+                self.rules, self.concludes, self.derived_facts, strict=True
+            )
+        )
+        object.__setattr__(self, "steps", steps)  # frozen: set once, here
 
 
 @dataclass
@@ -160,30 +190,23 @@ class Run:
     def fire(self, match: Match, assert_fact: Callable[[str], None]) -> None:
         """Record the conclusions of the rules that matched; assert the new ones that other
         rules test."""
-        rules, facts, concludes, answers, derived_from, derived_facts = match
+        answers, derived_from = match.answers, match.derived_from
         conclusions, trace = self.conclusions, self.trace
-        for rule, key, derived_fact in zip(rules, concludes, derived_facts, strict=True):
+        for key, symptom, rule_id, derived_fact, first, again in match.steps:
             derived = conclusions.get(key)
             if derived is None:
-                then = rule.then
+                kind, id_, status, about = key
                 conclusions[key] = Derived(
-                    then.kind,
-                    then.id,
-                    then.status,
-                    then.symptom,
-                    key[3],
-                    [rule.id],
-                    answers,
-                    derived_from,
+                    kind, id_, status, symptom, about, [rule_id], answers, derived_from
                 )
-                trace.append(Firing(rule.id, key, facts, True))
+                trace.append(first)
                 if derived_fact is not None:
                     assert_fact(derived_fact)
                 continue
-            if rule.id not in derived.rules:
-                derived.rules.append(rule.id)
+            if rule_id not in derived.rules:
+                derived.rules.append(rule_id)
             if not answers <= derived.answers:
                 derived.answers |= answers
             if not derived_from <= derived.derived_from:
                 derived.derived_from |= derived_from
-            trace.append(Firing(rule.id, key, facts, False))
+            trace.append(again)

@@ -46,9 +46,10 @@ class Messages:
 
     def match(self, message: str) -> Match | None:
         """What one action message says (None for the silent rule)."""
-        if message in self._parsed:
+        try:
             return self._parsed[message]
-        match = self._read(message)
+        except KeyError:
+            match = self._read(message)
         if len(self._parsed) >= MEMO_SIZE:
             self._parsed.clear()
         self._parsed[message] = match
